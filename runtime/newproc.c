@@ -1,0 +1,393 @@
+/* G lifecycle: start-up of the scheduler, creation (newproc), exit, join and detach, and the
+ * free-G caches. May call: proc.c, runq, stack pool, tls, malloc (never on g0). */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../asm/asm.h"
+#include "proc.h"
+#include "runq.h"
+#include "throw.h"
+#include "tls.h"
+
+#define GFREE_LOCAL_MAX 64
+#define G0_STACK_SIZE (256 * 1024)
+#define M_STACK_SIZE (256 * 1024)
+
+struct g *gs_g1;
+
+const char *gs_schedinit(int gomaxprocs)
+{
+	static struct m m0;
+	static struct g g1;
+	struct gs_stack st;
+
+	gs_sched.gomaxprocs = gomaxprocs;
+	gs_sched.allp = calloc((size_t)gomaxprocs, sizeof(struct p));
+	if (gs_sched.allp == NULL || gs_stack_alloc(&st, G0_STACK_SIZE, 4096) != 0)
+		return "out of memory";
+	for (int i = gomaxprocs - 1; i >= 0; i--) {
+		gs_sched.allp[i].id = i;
+		if (i > 0)
+			pidleput(&gs_sched.allp[i]);
+	}
+	atomic_store_explicit(&gs_sched.allp[0].status, Prunning, memory_order_relaxed);
+	m0.tid = sys_gettid();
+	m0.tcb = gs_tls_thread_pointer();
+	m0.tp = m0.tcb;
+	m0.g0sp = ((uintptr_t)st.lo + st.size) & ~(uintptr_t)15;
+	m0.fastrand = 0x9e3779b97f4a7c15ull;
+	gs_sched.mcount = 1;
+	acquirep(&m0, &gs_sched.allp[0]);
+
+	g1.magic = GS_G_MAGIC;
+	g1.is_main = true;
+	g1.goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
+	g1.status = Grunning;
+	g1.m = &m0;
+	gs_tls_bind_main(&g1);
+	g1.handle = m0.tcb;
+	m0.curg = &g1;
+	gs_g1 = &g1;
+	atomic_store_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
+	return NULL;
+}
+
+/* ensure_ms creates the Ms beyond M 0, one per P, parked idle. Done at the first newproc,
+ * on a thread with a valid TLS: creating an OS thread needs the C library. */
+static int ensure_ms(void)
+{
+	int32_t zero = 0;
+
+	if (atomic_load_explicit(&gs_sched.ms_started, memory_order_acquire) == 1)
+		return 0;
+	if (!atomic_compare_exchange_strong_explicit(&gs_sched.ms_started, &zero, 2,
+						     memory_order_acquire, memory_order_acquire)) {
+		/* another thread is creating them */
+		while (atomic_load_explicit(&gs_sched.ms_started, memory_order_acquire) != 1)
+			sys_sched_yield();
+		return 0;
+	}
+	for (int i = 1; i < gs_sched.gomaxprocs; i++) {
+		struct m *mp = calloc(1, sizeof(*mp));
+		int err;
+
+		if (mp == NULL)
+			return EAGAIN;
+		mp->id = (uint64_t)i;
+		mp->fastrand = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+		gs_lock(&gs_sched.lock);
+		mput(mp);
+		gs_sched.mcount++;
+		gs_unlock(&gs_sched.lock);
+		err = gs_hooks.newosthread(gs_mstart, mp, M_STACK_SIZE);
+		if (err != 0)
+			gs_throw("newm", "cannot create an OS thread");
+	}
+	atomic_store_explicit(&gs_sched.ms_started, 1, memory_order_release);
+	return 0;
+}
+
+static struct p *curp(void)
+{
+	struct g *gp = getg();
+
+	return gp ? gp->m->p : NULL;
+}
+
+/* gfput caches a dead G for reuse; pp NULL means the global cache. Runs on g0 too. */
+static void gfput(struct p *pp, struct g *gp)
+{
+	if (gp->is_main)
+		return;
+	casgstatus(gp, Gdead, Gidle);
+	if (pp) {
+		gp->schedlink = pp->gfree;
+		pp->gfree = gp;
+		if (++pp->gfreecnt < GFREE_LOCAL_MAX)
+			return;
+	}
+	gs_lock(&gs_sched.gfree_lock);
+	if (pp) {
+		while (pp->gfreecnt > GFREE_LOCAL_MAX / 2) {
+			struct g *x = pp->gfree;
+
+			pp->gfree = x->schedlink;
+			pp->gfreecnt--;
+			x->schedlink = gs_sched.gfree;
+			gs_sched.gfree = x;
+			gs_sched.ngfree++;
+		}
+	} else {
+		gp->schedlink = gs_sched.gfree;
+		gs_sched.gfree = gp;
+		gs_sched.ngfree++;
+	}
+	gs_unlock(&gs_sched.gfree_lock);
+}
+
+static struct g *gfget(struct p *pp)
+{
+	struct g *gp;
+
+	if (pp && pp->gfree == NULL && gs_sched.ngfree > 0) {
+		gs_lock(&gs_sched.gfree_lock);
+		while (pp->gfreecnt < GFREE_LOCAL_MAX / 2 && gs_sched.gfree) {
+			gp = gs_sched.gfree;
+			gs_sched.gfree = gp->schedlink;
+			gs_sched.ngfree--;
+			gp->schedlink = pp->gfree;
+			pp->gfree = gp;
+			pp->gfreecnt++;
+		}
+		gs_unlock(&gs_sched.gfree_lock);
+	}
+	if (pp) {
+		gp = pp->gfree;
+		if (gp) {
+			pp->gfree = gp->schedlink;
+			pp->gfreecnt--;
+		}
+		return gp;
+	}
+	gs_lock(&gs_sched.gfree_lock);
+	gp = gs_sched.gfree;
+	if (gp) {
+		gs_sched.gfree = gp->schedlink;
+		gs_sched.ngfree--;
+	}
+	gs_unlock(&gs_sched.gfree_lock);
+	return gp;
+}
+
+/* setup_stack gives gp the stack a asks for, keeping a recycled one that fits. */
+static int setup_stack(struct g *gp, const struct gs_gattr *a)
+{
+	if (a->stackaddr) {
+		gs_stack_free(&gp->stack);
+		gp->stack.lo = a->stackaddr;
+		gp->stack.size = a->stacksize;
+		gp->stack.guard = 0;
+		return 0;
+	}
+	if (gp->stack.base && gp->stack.size == ((a->stacksize + 4095) & ~4095ul) &&
+	    gp->stack.guard == ((a->guardsize + 4095) & ~4095ul))
+		return 0;
+	gs_stack_free(&gp->stack);
+	return gs_stack_alloc(&gp->stack, a->stacksize, a->guardsize);
+}
+
+/* init_frame builds the switch frame (asm/amd64.S) that starts gp in gs_gstart_asm. */
+static void init_frame(struct g *gp)
+{
+	uintptr_t top = ((uintptr_t)gp->stack.lo + gp->stack.size) & ~(uintptr_t)15;
+	uint64_t *frame = (uint64_t *)(top - 16 - GS_SWITCH_FRAME);
+	uint32_t csr[2];
+
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(csr[0]), "=m"(csr[1]));
+	memset(frame, 0, GS_SWITCH_FRAME);
+	memcpy(frame, csr, sizeof(csr));	/* the creator's floating-point modes */
+	frame[4] = (uint64_t)gp;		/* r12 */
+	frame[7] = (uint64_t)gs_gstart_asm;	/* return address */
+	gp->sched.sp = (uintptr_t)frame;
+}
+
+int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out)
+{
+	struct g *self = getg();
+	struct p *pp;
+	struct g *gp;
+	int err = ensure_ms();
+
+	if (err)
+		return err;
+	pp = curp();
+	gp = gfget(pp);
+	if (gp == NULL) {
+		gp = calloc(1, sizeof(*gp));
+		if (gp == NULL)
+			return EAGAIN;
+		gp->magic = GS_G_MAGIC;
+	}
+	if (setup_stack(gp, a) != 0 || gs_tls_prepare(gp) != 0) {
+		casgstatus(gp, Gidle, Gdead);
+		gfput(pp, gp);
+		return EAGAIN;
+	}
+	gp->handle = gs_tls.private ? gp->tcb : (void *)gp;
+	gp->start = start;
+	gp->arg = arg;
+	gp->retval = NULL;
+	gp->goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
+	memcpy(gp->name, self ? self->name : gs_g1->name, GS_NAME_LEN);
+	atomic_store_explicit(&gp->joinstate, a->detached ? Jdetached : Jjoinable,
+			      memory_order_relaxed);
+	init_frame(gp);
+	atomic_fetch_add_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
+	*out = gp;
+	casgstatus(gp, Gidle, Grunnable);
+	if (pp) {
+		runqput(pp, gp, true);
+	} else {
+		gs_lock(&gs_sched.lock);
+		globrunqput(gp);
+		gs_unlock(&gs_sched.lock);
+	}
+	wakep();
+	return 0;
+}
+
+/* gs_gstart is a new G's first frame: called from gs_gstart_asm on the G's stack. */
+__attribute__((noreturn)) void gs_gstart(struct g *gp)
+{
+	gs_hooks.gmain(gp);
+}
+
+bool gs_gexit_last(void)
+{
+	return atomic_fetch_sub_explicit(&gs_sched.ngoroutines, 1, memory_order_acq_rel) == 1;
+}
+
+static void goexit0(struct g *gp)
+{
+	struct m *mp = gp->m;
+	uintptr_t s;
+
+	mp->curg = NULL;
+	casgstatus(gp, Grunning, Gdead);
+	for (;;) {
+		s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+		if (s == Jdetached) {
+			gfput(mp->p, gp);
+			break;
+		}
+		if (s == Jjoinable) {
+			/* release publishes retval to the joiner's acquire load */
+			if (atomic_compare_exchange_weak_explicit(&gp->joinstate, &s, Jexited,
+								  memory_order_release,
+								  memory_order_relaxed))
+				break;
+			continue;
+		}
+		atomic_store_explicit(&gp->joinstate, Jexited, memory_order_release);
+		if (s == Jforeign)
+			sys_futex((_Atomic uint32_t *)&gp->joinstate, FUTEX_WAKE_PRIVATE, INT_MAX,
+				  NULL);
+		else
+			gs_goready((struct g *)s, mp);
+		break;
+	}
+	schedule(mp);
+}
+
+void gs_goexit(void *retval)
+{
+	struct g *gp = getg();
+
+	gp->retval = retval;
+	gs_mcall(&gp->sched, gp->m->g0sp, goexit0, gp);
+	gs_throw("goexit", "dead G resumed");
+}
+
+/* claim takes an exited G for its joiner or detacher and recycles it. */
+static bool claim(struct g *gp, void **retval)
+{
+	uintptr_t s = Jexited;
+
+	if (!atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, Jclaimed,
+						     memory_order_acquire, memory_order_relaxed))
+		return false;
+	if (retval)
+		*retval = gp->retval;
+	gfput(curp(), gp);
+	return true;
+}
+
+/* join_commit runs on the joiner's g0 once it is Gwaiting: from now on the exiting G may
+ * ready it. */
+static bool join_commit(struct g *joiner, void *arg)
+{
+	struct g *gp = arg;
+	uintptr_t s = Jjoinable;
+
+	return atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, (uintptr_t)joiner,
+						       memory_order_acq_rel, memory_order_relaxed);
+}
+
+static int join_foreign(struct g *gp, void **retval)
+{
+	uintptr_t s = Jjoinable;
+
+	if (!atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, Jforeign,
+						     memory_order_acq_rel, memory_order_acquire))
+		return s == Jexited ? (claim(gp, retval) ? 0 : EINVAL) : EINVAL;
+	while (atomic_load_explicit(&gp->joinstate, memory_order_acquire) == Jforeign)
+		sys_futex((_Atomic uint32_t *)&gp->joinstate, FUTEX_WAIT_PRIVATE, Jforeign, NULL);
+	return claim(gp, retval) ? 0 : EINVAL;
+}
+
+int gs_join(struct g *gp, void **retval)
+{
+	struct g *self = getg();
+
+	if (gp == self)
+		return EDEADLK;
+	if (self == NULL)
+		return join_foreign(gp, retval);
+	for (;;) {
+		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+
+		if (s == Jexited)
+			return claim(gp, retval) ? 0 : EINVAL;
+		if (s != Jjoinable)
+			return EINVAL;
+		gs_gopark(join_commit, gp);
+	}
+}
+
+int gs_tryjoin(struct g *gp, void **retval)
+{
+	uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+
+	if (gp == getg())
+		return EDEADLK;
+	if (s == Jjoinable)
+		return EBUSY;
+	if (s == Jexited)
+		return claim(gp, retval) ? 0 : EINVAL;
+	return EINVAL;
+}
+
+int gs_detach(struct g *gp)
+{
+	for (;;) {
+		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+
+		if (s == Jexited)
+			return claim(gp, NULL) ? 0 : EINVAL;
+		if (s != Jjoinable)
+			return EINVAL;
+		if (atomic_compare_exchange_weak_explicit(&gp->joinstate, &s, Jdetached,
+							  memory_order_acq_rel,
+							  memory_order_relaxed))
+			return 0;
+	}
+}
+
+struct g *gs_handle_g(void *handle)
+{
+	struct g *gp;
+
+	if (handle == NULL)
+		return NULL;
+	if (gs_tls.private) {
+		gp = *(struct g **)((char *)handle + gs_tls.curg_off);
+		return gp && gp->magic == GS_G_MAGIC && gp->handle == handle ? gp : NULL;
+	}
+	if (handle == gs_g1->handle)
+		return gs_g1;
+	gp = handle;
+	return gp->magic == GS_G_MAGIC && gp->handle == handle ? gp : NULL;
+}

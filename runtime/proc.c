@@ -1,0 +1,363 @@
+/* The scheduler loop and M/P management, after Go's proc.go: schedule -> findrunnable ->
+ * execute; wakep/startm/stopm; park and ready. May call: runq, locks, notes, tls install,
+ * asm. Code here runs on g0 unless its comment says otherwise; g0 never touches TLS, so
+ * it reaches its M through arguments and g->m, never through gs_curg.
+ *
+ * Spinning Ms (Go's protocol): an M looking for work to steal is "spinning" and counted
+ * in sched.nmspinning. wakep starts an M only when none spins, so a burst of new work
+ * wakes one M at a time; a spinning M that finds work calls wakep again before running
+ * it. A spinning M that finds nothing gives up its P, stops spinning, and only then
+ * re-checks every run queue: whoever queued work concurrently either saw it spinning (and
+ * so did not wake anybody) or sees its P idle and wakes an M. */
+#include <stdlib.h>
+
+#include "../asm/asm.h"
+#include "proc.h"
+#include "runq.h"
+#include "throw.h"
+#include "tls.h"
+
+#define STEAL_TRIES 4
+#define GLOBRUNQ_FAIR_TICK 61
+
+struct schedt gs_sched;
+struct gs_hooks gs_hooks;
+
+void casgstatus(struct g *gp, uint32_t from, uint32_t to)
+{
+	if (!atomic_compare_exchange_strong_explicit(&gp->status, &from, to,
+						     memory_order_acq_rel, memory_order_relaxed))
+		gs_throw("casgstatus", "bad G status transition");
+}
+
+static uint32_t fastrand(struct m *mp)
+{
+	/* xorshift64* */
+	mp->fastrand ^= mp->fastrand >> 12;
+	mp->fastrand ^= mp->fastrand << 25;
+	mp->fastrand ^= mp->fastrand >> 27;
+	return (uint32_t)((mp->fastrand * 2685821657736338717ull) >> 32);
+}
+
+/* Caller holds sched.lock. */
+void pidleput(struct p *pp)
+{
+	atomic_store_explicit(&pp->status, Pidle, memory_order_relaxed);
+	pp->link = gs_sched.pidle;
+	gs_sched.pidle = pp;
+	atomic_fetch_add_explicit(&gs_sched.npidle, 1, memory_order_relaxed);
+}
+
+/* Caller holds sched.lock. */
+struct p *pidleget(void)
+{
+	struct p *pp = gs_sched.pidle;
+
+	if (pp) {
+		gs_sched.pidle = pp->link;
+		atomic_fetch_sub_explicit(&gs_sched.npidle, 1, memory_order_relaxed);
+		atomic_store_explicit(&pp->status, Prunning, memory_order_relaxed);
+	}
+	return pp;
+}
+
+/* Caller holds sched.lock. */
+void mput(struct m *mp)
+{
+	mp->schedlink = gs_sched.midle;
+	gs_sched.midle = mp;
+	gs_sched.nmidle++;
+}
+
+/* Caller holds sched.lock. */
+static struct m *mget(void)
+{
+	struct m *mp = gs_sched.midle;
+
+	if (mp) {
+		gs_sched.midle = mp->schedlink;
+		gs_sched.nmidle--;
+	}
+	return mp;
+}
+
+void acquirep(struct m *mp, struct p *pp)
+{
+	if (mp->p || pp->m)
+		gs_throw("acquirep", "M or P already bound");
+	mp->p = pp;
+	pp->m = mp;
+}
+
+static struct p *releasep(struct m *mp)
+{
+	struct p *pp = mp->p;
+
+	pp->m = NULL;
+	mp->p = NULL;
+	return pp;
+}
+
+/* startm runs some M on pp, or on an idle P if pp is NULL. Every M beyond M 0 was created
+ * with the Ps, so an idle P implies an M without a P: idle, or about to be. Runs on a G,
+ * on g0 or on a foreign thread. */
+static void startm(struct p *pp, bool spinning)
+{
+	struct m *mp;
+
+	for (;;) {
+		gs_lock(&gs_sched.lock);
+		if (pp == NULL) {
+			pp = pidleget();
+			if (pp == NULL) {
+				gs_unlock(&gs_sched.lock);
+				if (spinning)
+					atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1,
+								  memory_order_relaxed);
+				return;
+			}
+		}
+		mp = mget();
+		gs_unlock(&gs_sched.lock);
+		if (mp)
+			break;
+		/* The M that will be idle is between releasing its P and parking. */
+		sys_sched_yield();
+	}
+	mp->spinning = spinning;
+	mp->nextp = pp;
+	gs_notewakeup(&mp->park);
+}
+
+void wakep(void)
+{
+	int32_t zero = 0;
+
+	if (atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed) == 0)
+		return;
+	if (atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed) != 0 ||
+	    !atomic_compare_exchange_strong_explicit(&gs_sched.nmspinning, &zero, 1,
+						     memory_order_seq_cst, memory_order_relaxed))
+		return;
+	startm(NULL, true);
+}
+
+/* stopm parks mp, which holds no P, until startm hands it one. */
+static void stopm(struct m *mp)
+{
+	gs_lock(&gs_sched.lock);
+	mput(mp);
+	gs_unlock(&gs_sched.lock);
+	gs_notesleep(&mp->park);
+	gs_noteclear(&mp->park);
+	acquirep(mp, mp->nextp);
+	mp->nextp = NULL;
+}
+
+static void resetspinning(struct m *mp)
+{
+	mp->spinning = false;
+	/* seq_cst pairs with wakep's CAS: either it sees our decrement or we see its work. */
+	if (atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst) == 1)
+		wakep();
+}
+
+static struct g *stealwork(struct m *mp)
+{
+	int n = gs_sched.gomaxprocs;
+
+	for (int i = 0; i < STEAL_TRIES; i++) {
+		uint32_t start = fastrand(mp) % (uint32_t)n;
+
+		for (int j = 0; j < n; j++) {
+			struct p *victim = &gs_sched.allp[(start + (uint32_t)j) % (uint32_t)n];
+			struct g *gp;
+
+			if (victim == mp->p)
+				continue;
+			/* runnext is the victim's own next G; take it only on the last round */
+			gp = runqsteal(mp->p, victim, i == STEAL_TRIES - 1);
+			if (gp)
+				return gp;
+		}
+	}
+	return NULL;
+}
+
+static struct g *globrunqget_locked(struct p *pp, int max)
+{
+	struct g *gp;
+
+	if (atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed) == 0)
+		return NULL;
+	gs_lock(&gs_sched.lock);
+	gp = globrunqget(pp, max);
+	gs_unlock(&gs_sched.lock);
+	return gp;
+}
+
+/* any_runq_busy: some P's local queue holds work. */
+static bool any_runq_busy(void)
+{
+	for (int i = 0; i < gs_sched.gomaxprocs; i++) {
+		if (!runqempty(&gs_sched.allp[i]))
+			return true;
+	}
+	return false;
+}
+
+/* findrunnable returns a G to run, blocking (parking the M) until there is one. On return
+ * mp holds a P. */
+static struct g *findrunnable(struct m *mp)
+{
+	struct g *gp;
+	struct p *pp;
+
+top:
+	pp = mp->p;
+	/* 1. Fairness: now and then the global queue goes first. */
+	if (pp->schedtick % GLOBRUNQ_FAIR_TICK == 0 && (gp = globrunqget_locked(pp, 1)))
+		return gp;
+	/* 2. Local queue, then 3. global queue (the local one is empty: room for a batch). */
+	if ((gp = runqget(pp)) || (gp = globrunqget_locked(pp, 0)))
+		return gp;
+	/* 4. Steal, with at most half of the busy Ps spinning. */
+	int32_t busy = gs_sched.gomaxprocs -
+		       atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed);
+	if (mp->spinning ||
+	    2 * atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed) < busy) {
+		if (!mp->spinning) {
+			mp->spinning = true;
+			atomic_fetch_add_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst);
+		}
+		if ((gp = stealwork(mp)))
+			return gp;
+	}
+	/* 5. Give up the P, unless the global queue got work meanwhile. */
+	gs_lock(&gs_sched.lock);
+	if ((gp = globrunqget(pp, 0))) {
+		gs_unlock(&gs_sched.lock);
+		return gp;
+	}
+	pidleput(releasep(mp));
+	gs_unlock(&gs_sched.lock);
+	/* 6. Stop spinning, then look once more: see the protocol note above. */
+	if (mp->spinning) {
+		mp->spinning = false;
+		atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst);
+		if (any_runq_busy() ||
+		    atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed) > 0) {
+			gs_lock(&gs_sched.lock);
+			pp = pidleget();
+			gs_unlock(&gs_sched.lock);
+			if (pp) {
+				acquirep(mp, pp);
+				mp->spinning = true;
+				atomic_fetch_add_explicit(&gs_sched.nmspinning, 1,
+							  memory_order_seq_cst);
+				goto top;
+			}
+		}
+	}
+	stopm(mp);
+	goto top;
+}
+
+/* execute switches mp to gp: the one thread-pointer install of a G-to-G switch. */
+__attribute__((noreturn)) static void execute(struct m *mp, struct g *gp)
+{
+	gp->m = mp;
+	mp->curg = gp;
+	casgstatus(gp, Grunnable, Grunning);
+	mp->p->schedtick++;
+	gs_tls_set_tid(gp, mp->tid);
+	gs_tls_install(mp, gp);
+	gs_gogo(&gp->sched);
+}
+
+__attribute__((noreturn)) void schedule(struct m *mp)
+{
+	struct g *gp = findrunnable(mp);
+
+	if (mp->spinning)
+		resetspinning(mp);
+	execute(mp, gp);
+}
+
+static void park_m(struct g *gp)
+{
+	struct m *mp = gp->m;
+
+	casgstatus(gp, Grunning, Gwaiting);
+	mp->curg = NULL;
+	if (gp->parkfn && !gp->parkfn(gp, gp->parkarg)) {
+		casgstatus(gp, Gwaiting, Grunnable);
+		execute(mp, gp);
+	}
+	schedule(mp);
+}
+
+void gs_gopark(bool (*commit)(struct g *, void *), void *arg)
+{
+	struct g *gp = getg();
+
+	gp->parkfn = commit;
+	gp->parkarg = arg;
+	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);
+}
+
+void gs_goready(struct g *gp, struct m *mp)
+{
+	casgstatus(gp, Gwaiting, Grunnable);
+	if (mp == NULL && getg())
+		mp = getg()->m;
+	if (mp) {
+		runqput(mp->p, gp, true);
+	} else {
+		gs_lock(&gs_sched.lock);
+		globrunqput(gp);
+		gs_unlock(&gs_sched.lock);
+	}
+	wakep();
+}
+
+static void gosched_m(struct g *gp)
+{
+	struct m *mp = gp->m;
+
+	casgstatus(gp, Grunning, Grunnable);
+	mp->curg = NULL;
+	runqput(mp->p, gp, false);
+	schedule(mp);
+}
+
+bool gs_sched_idle(struct p *pp)
+{
+	return runqempty(pp) && atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed) == 0;
+}
+
+void gs_gosched(void)
+{
+	struct g *gp = getg();
+
+	if (gs_sched_idle(gp->m->p))
+		return;
+	gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
+}
+
+/* mstart is the body of every M but M 0, on its own OS thread: that thread's stack is g0's. */
+void *gs_mstart(void *arg)
+{
+	struct m *mp = arg;
+
+	mp->tid = sys_gettid();
+	mp->tcb = gs_tls_thread_pointer();
+	mp->tp = mp->tcb;
+	/* g0 stack frames start below this one, which is never returned to. */
+	mp->g0sp = ((uintptr_t)__builtin_frame_address(0) - 512) & ~(uintptr_t)15;
+	gs_notesleep(&mp->park);
+	gs_noteclear(&mp->park);
+	acquirep(mp, mp->nextp);
+	mp->nextp = NULL;
+	schedule(mp);
+}

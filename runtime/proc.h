@@ -1,0 +1,79 @@
+/* The scheduler's interface to the rest of goshim: start-up, G creation, parking, exit. */
+#ifndef GS_PROC_H
+#define GS_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runtime2.h"
+
+/* What the runtime needs from the C library, supplied by shim/ at start-up. */
+struct gs_hooks {
+	/* start an OS thread running fn(arg) with the given stack size; 0 or an errno */
+	int (*newosthread)(void *(*fn)(void *), void *arg, size_t stacksize);
+	/* the body of every G but G 1: run gp->start(gp->arg), then exit */
+	__attribute__((noreturn)) void (*gmain)(struct g *gp);
+};
+
+extern struct gs_hooks gs_hooks;
+
+/* Attributes of a new G, decoded from pthread_attr_t by the shim. */
+struct gs_gattr {
+	size_t stacksize;
+	size_t guardsize;
+	void *stackaddr;	/* lowest byte of a user-supplied stack, or NULL */
+	bool detached;
+};
+
+/* gs_schedinit builds the Ps, M 0 and G 1 (the running main thread). Returns NULL or why
+ * it failed. Runs once on the main thread. */
+const char *gs_schedinit(int gomaxprocs);
+
+/* gs_newproc creates a runnable G that will run start(arg); *out is its handle. Runs on a
+ * G or a foreign thread. Returns 0, EAGAIN or ENOMEM. */
+int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out);
+
+/* gs_gosched yields the running G's P to the next runnable G, if any. Runs on a G. */
+void gs_gosched(void);
+
+/* gs_gopark parks the running G. On g0, once the G is Gwaiting, commit(gp, arg) decides:
+ * true keeps it parked until gs_goready, false resumes it at once. Runs on a G. */
+void gs_gopark(bool (*commit)(struct g *, void *), void *arg);
+
+/* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G or g0 (mp given)
+ * or a foreign thread (mp NULL and no G). */
+void gs_goready(struct g *gp, struct m *mp);
+
+/* gs_goexit ends the running G: it must have run its destructors. Runs on a G. */
+__attribute__((noreturn)) void gs_goexit(void *retval);
+
+/* gs_gexit_last says whether the running G is the last live one, which must end the
+ * process itself instead of calling gs_goexit. Runs on a G, once, at its exit. */
+bool gs_gexit_last(void);
+
+/* gs_join, gs_tryjoin and gs_detach implement pthread_join, tryjoin_np and detach for a
+ * G target; they return 0 or the pthread error number. */
+int gs_join(struct g *gp, void **retval);
+int gs_tryjoin(struct g *gp, void **retval);
+int gs_detach(struct g *gp);
+
+/* gs_handle_g maps a pthread_t to its G, or NULL if it is not one. */
+struct g *gs_handle_g(void *handle);
+
+/* gs_g1 is G 1, the main thread's G. */
+extern struct g *gs_g1;
+
+/* gs_schedule_idle: nothing else wants this P (its runq and the global runq are empty). */
+bool gs_sched_idle(struct p *pp);
+
+/* Internal to runtime/: shared by proc.c and newproc.c. */
+void casgstatus(struct g *gp, uint32_t from, uint32_t to);
+__attribute__((noreturn)) void schedule(struct m *mp);
+void wakep(void);
+void acquirep(struct m *mp, struct p *pp);
+void pidleput(struct p *pp);
+struct p *pidleget(void);
+void mput(struct m *mp);
+void *gs_mstart(void *arg);
+
+#endif

@@ -1,0 +1,149 @@
+/* The G, M, P and sched structures and their state machines. Everything in runtime/
+ * includes this; nothing here may call libc. */
+#ifndef GS_RUNTIME2_H
+#define GS_RUNTIME2_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lock.h"
+#include "stack.h"
+
+/*
+ * Lock order, outermost first. A holder of a later lock never takes an earlier one, and
+ * nobody parks, switches Gs or calls libc while holding any of them.
+ *   sched.lock       global run queue, idle M and P lists
+ *   sched.gfree_lock global free-G list
+ *   gs_stack pool    the stack pool's free list (stack.c)
+ */
+
+#define GS_RUNQ_SIZE 256
+#define GS_KEY_BLOCK 32		/* pthread keys per second-level block, as glibc */
+#define GS_KEYS_MAX 1024	/* PTHREAD_KEYS_MAX */
+#define GS_NAME_LEN 16
+#define GS_G_MAGIC 0x676f7368696d4721ull	/* "goshimG!" */
+
+/*
+ * G status. Legal transitions (casgstatus throws on any other):
+ *   Gidle     -> Grunnable   newproc: fresh or recycled G, not yet queued.
+ *   Grunnable -> Grunning    execute: the M that dequeued it owns the stack from now on.
+ *   Grunning  -> Grunnable   gosched: the G's own M queues it; nobody runs on its stack.
+ *   Grunning  -> Gwaiting    park_m on g0: stack owned by nobody; the G is on no run queue
+ *                            and whoever readies it owns the wake-up.
+ *   Gwaiting  -> Grunnable   goready: the waker queues it.
+ *   Grunning  -> Gdead       goexit0 on g0: stack idle; the G is on no queue.
+ *   Gdead     -> Gidle       gfget: a recycled G is being set up by its creator.
+ * Only a Grunning G's gp->m is valid.
+ */
+enum gstatus { Gidle, Grunnable, Grunning, Gwaiting, Gdead };
+
+/*
+ * Join state of a G (g.joinstate), as seen by pthread_join/detach and the exiting G's g0.
+ * A value above Jexited is the struct g of the one G parked joining it.
+ *   Jjoinable -> joiner G  (CAS on the joiner's g0 after it is Gwaiting) -> Jexited
+ *   Jjoinable -> Jforeign  (a non-G joiner sleeps on the low 32 bits)   -> Jexited
+ *   Jjoinable -> Jexited   (the G exits first)     -> Jclaimed by the joiner or detacher
+ *   Jjoinable -> Jdetached (the exiting G recycles itself)
+ * Whoever moves it to Jclaimed, or the exiting g0 for Jdetached, recycles the G.
+ */
+enum joinstate { Jjoinable, Jforeign, Jdetached, Jclaimed, Jexited };
+
+struct m;
+struct p;
+
+/* Saved context of a G that is not running: only its stack pointer; the registers live
+ * on the stack (asm/amd64.S). */
+struct gobuf {
+	uintptr_t sp;
+};
+
+struct key_data {
+	uintptr_t seq;
+	void *data;
+};
+
+struct g {
+	uint64_t magic;			/* const; first field: tells a G handle from a TCB */
+	struct gobuf sched;		/* owner M while switching */
+	_Atomic uint32_t status;	/* enum gstatus; casgstatus */
+	_Atomic uintptr_t joinstate;	/* enum joinstate or joiner G; see above */
+	struct m *m;			/* owner M; valid while Grunning */
+	struct g *schedlink;		/* queue owner (global runq, free lists) */
+	bool (*parkfn)(struct g *, void *);	/* owner G, read by its g0 in park_m */
+	void *parkarg;
+	uint64_t goid;			/* const after newproc */
+	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
+	void *tcb;			/* thread pointer to install; NULL with shared TLS */
+	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */
+	void *(*start)(void *);		/* const after newproc */
+	void *arg;
+	void *retval;			/* written before Jexited, read by the joiner */
+	bool is_main;			/* G 1: its stack and TCB are the process's */
+	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
+	char name[GS_NAME_LEN];		/* owner G, or creator before the G runs */
+	struct key_data keys[GS_KEY_BLOCK];		/* owner G */
+	struct key_data *keys2[GS_KEYS_MAX / GS_KEY_BLOCK];	/* owner G, malloc'd lazily */
+};
+
+struct m {
+	uint64_t id;			/* const */
+	uintptr_t g0sp;			/* const: top of the g0 stack, 16-byte aligned */
+	void *tcb;			/* const: the M's own thread pointer */
+	void *tp;			/* owner M: the thread pointer loaded now */
+	struct g *curg;			/* owner M */
+	struct p *p;			/* owner M */
+	struct p *nextp;		/* written by startm before the wake-up */
+	bool spinning;			/* owner M; counted in sched.nmspinning */
+	_Atomic uint32_t park;		/* note: stopm sleeps on it */
+	int32_t tid;			/* const after mstart */
+	uint64_t fastrand;		/* owner M */
+	struct m *schedlink;		/* sched.lock */
+};
+
+/*
+ * P status.
+ *   Pidle    on sched.pidle, owned by nobody; only pidleget takes it (sched.lock).
+ *   Prunning owned by pp->m, which alone touches runq tail, gfree and schedtick.
+ */
+enum pstatus { Pidle, Prunning };
+
+struct p {
+	int32_t id;			/* const */
+	_Atomic uint32_t status;	/* enum pstatus */
+	struct m *m;			/* owner M */
+	struct p *link;			/* sched.lock, while Pidle */
+	uint32_t schedtick;		/* owner M */
+	_Atomic uint32_t runqhead;	/* atomic: stealers CAS it */
+	_Atomic uint32_t runqtail;	/* atomic: written only by the owner M */
+	_Atomic(struct g *) runq[GS_RUNQ_SIZE];
+	_Atomic(struct g *) runnext;	/* atomic: stealers CAS it */
+	struct g *gfree;		/* owner M: dead Gs ready for reuse */
+	int32_t gfreecnt;
+};
+
+struct schedt {
+	struct gs_lock lock;
+	struct m *midle;		/* sched.lock */
+	int32_t nmidle;			/* sched.lock */
+	int32_t mcount;			/* sched.lock */
+	struct p *pidle;		/* sched.lock */
+	_Atomic int32_t npidle;		/* written under sched.lock, read anywhere */
+	_Atomic int32_t nmspinning;	/* atomic */
+	struct g *runqhead;		/* sched.lock */
+	struct g *runqtail;		/* sched.lock */
+	_Atomic int32_t runqsize;	/* written under sched.lock, read anywhere */
+	struct gs_lock gfree_lock;
+	struct g *gfree;		/* sched.gfree_lock */
+	int32_t ngfree;			/* sched.gfree_lock */
+	_Atomic uint64_t goidgen;	/* atomic */
+	_Atomic int32_t ngoroutines;	/* atomic: live Gs; the last to exit ends the process */
+	_Atomic int32_t ms_started;	/* atomic: the Ms beyond M 0 were created */
+	struct p *allp;			/* const after schedinit */
+	int32_t gomaxprocs;		/* const after schedinit */
+};
+
+extern struct schedt gs_sched;
+
+#endif

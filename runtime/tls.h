@@ -1,0 +1,80 @@
+/* Per-G thread-local storage: each G's TCB and static TLS come from the dynamic loader's
+ * allocator, and the G's thread pointer is installed when an M switches to it. */
+#ifndef GS_TLS_H
+#define GS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runtime2.h"
+#include "sys.h"
+#include "throw.h"
+
+/* gs_curg is the running G as seen through the thread pointer: in each G's own TLS block
+ * (private mode) or in its M's (shared mode, rewritten at each switch). NULL on threads
+ * that are not Gs. g0 code never reads it: the thread pointer there is stale. */
+extern __thread struct g *gs_curg __attribute__((tls_model("initial-exec")));
+
+static inline struct g *getg(void)
+{
+	return gs_curg;
+}
+
+struct gs_tls {
+	bool private;			/* const after init: one TCB per G */
+	bool fsgsbase;			/* const after init: wrfsbase usable */
+	ptrdiff_t curg_off;		/* const: &gs_curg - thread pointer */
+};
+
+extern struct gs_tls gs_tls;
+
+/* gs_tls_init learns the C library's thread layout from the main thread. Returns NULL or
+ * the reason private TLS cannot work here. Runs once, on the main thread, before any G. */
+const char *gs_tls_init(bool private);
+
+/* gs_tls_bind_main makes the running thread's own TCB the TLS of gp (G 1). */
+void gs_tls_bind_main(struct g *gp);
+
+/* gs_tls_prepare gives gp a fresh TLS view for a new thread: allocated the first time,
+ * re-initialised from the modules' images when gp is recycled. Runs on the creating
+ * thread, which must have a valid TLS (it may call malloc). Returns 0 or -ENOMEM. */
+int gs_tls_prepare(struct g *gp);
+
+/* gs_tls_set_unwind_base records buf as the outermost unwind buffer of gp, where glibc's
+ * pthread_exit unwinding ends (its start_thread keeps one the same way). Returns false if
+ * this C library's layout is not known well enough, or TLS is shared. Runs on gp. */
+bool gs_tls_set_unwind_base(struct g *gp, void *buf);
+
+/* gs_tls_set_tid records the kernel thread id of the M that runs gp where the C library
+ * keeps it in the TCB. Runs on g0. */
+void gs_tls_set_tid(struct g *gp, int32_t tid);
+
+/* gs_tls_mark_multithreaded sets the C library's "more than one thread" flag in G 1's TCB,
+ * as its pthread_create does for the creating thread. */
+void gs_tls_mark_multithreaded(void);
+
+/* gs_tls_thread_pointer reads the running thread's thread pointer. */
+static inline void *gs_tls_thread_pointer(void)
+{
+	return __builtin_thread_pointer();
+}
+
+/* gs_tls_install makes gp's TLS the running thread's: the one install per switch to a G.
+ * Runs on g0, on the M that is about to run gp. */
+static inline void gs_tls_install(struct m *mp, struct g *gp)
+{
+	if (!gs_tls.private) {
+		*(struct g **)((char *)mp->tcb + gs_tls.curg_off) = gp;
+		return;
+	}
+	if (mp->tp == gp->tcb)
+		return;
+	mp->tp = gp->tcb;
+	if (gs_tls.fsgsbase)
+		__asm__ volatile("wrfsbase %0" : : "r"(gp->tcb) : "memory");
+	else if (sys_arch_prctl(0x1002 /* ARCH_SET_FS */, (uintptr_t)gp->tcb) != 0)
+		gs_throw("tls install", "arch_prctl(ARCH_SET_FS) failed");
+}
+
+#endif

@@ -1,0 +1,105 @@
+/* C11 threads: glibc's thrd_* call its internal pthread functions directly, so they are
+ * interposed here and mapped onto the pthread ones. May call: the pthread interposers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <threads.h>
+
+#include "../runtime/tls.h"
+#include "real.h"
+#include "shim.h"
+
+static int thrd_err(int err)
+{
+	switch (err) {
+	case 0:
+		return thrd_success;
+	case ENOMEM:
+	case EAGAIN:
+		return thrd_nomem;
+	case ETIMEDOUT:
+		return thrd_timedout;
+	case EBUSY:
+		return thrd_busy;
+	default:
+		return thrd_error;
+	}
+}
+
+int thrd_create(thrd_t *thr, thrd_start_t func, void *arg)
+{
+	if (!gs_shim.up)
+		return real()->thrd_create(thr, func, arg);
+	/* glibc does the same cast: the int result travels as a pointer-sized value */
+	return thrd_err(pthread_create(thr, NULL, (void *(*)(void *))(void (*)(void))func, arg));
+}
+
+int thrd_join(thrd_t thr, int *res)
+{
+	void *r;
+	int err;
+
+	if (!gs_shim.up || gs_handle_g((void *)thr) == NULL)
+		return real()->thrd_join(thr, res);
+	err = pthread_join(thr, &r);
+	if (err == 0 && res)
+		*res = (int)(intptr_t)r;
+	return thrd_err(err);
+}
+
+int thrd_detach(thrd_t thr)
+{
+	if (!gs_shim.up || gs_handle_g((void *)thr) == NULL)
+		return real()->thrd_detach(thr);
+	return thrd_err(pthread_detach(thr));
+}
+
+void thrd_exit(int res)
+{
+	if (getg() == NULL)
+		real()->thrd_exit(res);
+	gs_thread_exit((void *)(intptr_t)res);
+}
+
+thrd_t thrd_current(void)
+{
+	return pthread_self();
+}
+
+int thrd_equal(thrd_t a, thrd_t b)
+{
+	return a == b;
+}
+
+void thrd_yield(void)
+{
+	sched_yield();
+}
+
+/* tss_* and call_once reach glibc's internal key and once functions directly; the
+ * interposed pthread ones keep a G's values in the G and its waits G-aware. */
+int tss_create(tss_t *key, tss_dtor_t dtor)
+{
+	return thrd_err(pthread_key_create(key, dtor));
+}
+
+void tss_delete(tss_t key)
+{
+	pthread_key_delete(key);
+}
+
+void *tss_get(tss_t key)
+{
+	return pthread_getspecific(key);
+}
+
+int tss_set(tss_t key, void *value)
+{
+	return thrd_err(pthread_setspecific(key, value));
+}
+
+void call_once(once_flag *flag, void (*func)(void))
+{
+	/* once_flag has pthread_once_t's layout and encoding, as in glibc */
+	pthread_once((pthread_once_t *)flag, func);
+}

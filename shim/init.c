@@ -1,0 +1,58 @@
+/* The constructor: environment, then the runtime; the main thread becomes G 1.
+ * May call: libc, runtime. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "../runtime/throw.h"
+#include "../runtime/tls.h"
+#include "env.h"
+#include "real.h"
+#include "shim.h"
+
+struct gs_shim gs_shim;
+
+static int newosthread(void *(*fn)(void *), void *arg, size_t stacksize)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, stacksize);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = real()->pthread_create(&t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+__attribute__((constructor)) static void gs_init(void)
+{
+	struct gs_config cfg;
+	char err[256], msg[300];
+	const char *why;
+	int procs;
+
+	gs_real_resolve();
+	if (gs_env_parse(&cfg, err, sizeof(err)))
+		gs_fatal(2, err);
+	gs_attr_defaults();
+	if (cfg.stacksize)
+		gs_shim.stacksize = cfg.stacksize;
+	procs = cfg.gomaxprocs ? cfg.gomaxprocs : gs_default_procs();
+	why = gs_tls_init(!cfg.tls_shared);
+	if (why) {
+		snprintf(msg, sizeof(msg), "private TLS unavailable: %s; try GOSHIM_TLS=shared", why);
+		gs_fatal(2, msg);
+	}
+	gs_hooks.newosthread = newosthread;
+	gs_hooks.gmain = gs_gmain;
+	why = gs_schedinit(procs);
+	if (why)
+		gs_throw("schedinit", why);
+	if (prctl(PR_GET_NAME, gs_g1->name) != 0)
+		strcpy(gs_g1->name, "?");
+	gs_shim.up = true;
+}

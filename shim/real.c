@@ -1,0 +1,52 @@
+/* Resolution of the C library's definitions. May call: dlsym, gs_fatal. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+
+#include "../runtime/throw.h"
+#include "real.h"
+
+struct gs_real gs_real;
+_Atomic int gs_real_ready;
+
+static void *need(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (f == NULL)
+		gs_fatal(127, "cannot find the C library's pthread functions (static binary?)");
+	return f;
+}
+
+void gs_real_resolve(void)
+{
+	struct gs_real *r = &gs_real;
+
+	r->pthread_join = need("pthread_join");
+	r->pthread_tryjoin_np = need("pthread_tryjoin_np");
+	r->pthread_timedjoin_np = need("pthread_timedjoin_np");
+	r->pthread_clockjoin_np = need("pthread_clockjoin_np");
+	r->pthread_detach = need("pthread_detach");
+	r->pthread_exit = need("pthread_exit");
+	r->pthread_self = need("pthread_self");
+	r->pthread_once = need("pthread_once");
+	r->pthread_key_create = need("pthread_key_create");
+	r->pthread_key_delete = need("pthread_key_delete");
+	r->pthread_getspecific = need("pthread_getspecific");
+	r->pthread_setspecific = need("pthread_setspecific");
+	r->pthread_getattr_np = need("pthread_getattr_np");
+	r->pthread_getattr_default_np = need("pthread_getattr_default_np");
+	r->pthread_setattr_default_np = need("pthread_setattr_default_np");
+	r->pthread_setname_np = need("pthread_setname_np");
+	r->pthread_getname_np = need("pthread_getname_np");
+	r->pthread_attr_getstackaddr = need("pthread_attr_getstackaddr");
+	r->sched_yield = need("sched_yield");
+	r->thrd_create = need("thrd_create");
+	r->thrd_join = need("thrd_join");
+	r->thrd_detach = need("thrd_detach");
+	r->thrd_exit = need("thrd_exit");
+	r->call_tls_dtors = dlsym(RTLD_NEXT, "__call_tls_dtors");
+	r->io_enable_locks = dlsym(RTLD_NEXT, "_IO_enable_locks");
+	r->pthread_create = need("pthread_create");
+	/* Racing resolvers write the same values. */
+	atomic_store_explicit(&gs_real_ready, 1, memory_order_release);
+}
