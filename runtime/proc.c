@@ -49,7 +49,7 @@ void pidleput(struct p *pp)
 }
 
 /* Caller holds sched.lock. */
-struct p *pidleget(void)
+static struct p *pidleget(void)
 {
 	struct p *pp = gs_sched.pidle;
 

@@ -63,7 +63,8 @@ struct g *gs_handle_g(void *handle);
 /* gs_g1 is G 1, the main thread's G. */
 extern struct g *gs_g1;
 
-/* gs_schedule_idle: nothing else wants this P (its runq and the global runq are empty). */
+/* gs_sched_idle: nothing else wants pp (its runq and the global runq are empty). Racy
+ * snapshot; runs on pp's owner. */
 bool gs_sched_idle(struct p *pp);
 
 /* Internal to runtime/: shared by proc.c and newproc.c. */
@@ -72,7 +73,6 @@ __attribute__((noreturn)) void schedule(struct m *mp);
 void wakep(void);
 void acquirep(struct m *mp, struct p *pp);
 void pidleput(struct p *pp);
-struct p *pidleget(void);
 void mput(struct m *mp);
 void *gs_mstart(void *arg);
 

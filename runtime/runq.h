@@ -27,7 +27,9 @@ void globrunqput(struct g *gp);
 void globrunqputbatch(struct g *head, struct g *tail, int n);
 
 /* globrunqget takes a batch for pp: returns one G and moves up to max-1 more (max 0: a
- * fair share) to pp's local queue. Caller holds sched.lock and owns pp. */
+ * fair share) to pp's local queue. Caller holds sched.lock and owns pp; with max != 1,
+ * pp's local queue must be empty, so that the batch fits without runqputslow (which takes
+ * sched.lock). */
 struct g *globrunqget(struct p *pp, int max);
 
 #endif

@@ -1,5 +1,6 @@
 /* 2,000 threads alive at once, each spinning with sched_yield on an atomic
- * "go" flag; then all are released and joined. */
+ * "go" flag; then all are released and joined.
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

@@ -1,5 +1,6 @@
 /* C11 <threads.h>: thrd_create/join/exit/yield/current/equal/detach/sleep,
- * plus call_once and tss with destructors. Sync: atomics and thrd_join. */
+ * plus call_once and tss with destructors. Sync: atomics and thrd_join.
+ * goshim-test: tls-shared */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* 10,000 threads created and joined, one at a time and in batches; each
- * returns a value through pthread_join's retval. Sync: pthread_join only. */
+ * returns a value through pthread_join's retval. Sync: pthread_join only.
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>

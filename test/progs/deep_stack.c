@@ -1,6 +1,7 @@
 /* Threads really use their stacks: 1 MiB of recursion (a touched 4 KiB array
  * per frame) on the default stack, several at once while yielding, and
- * 16 KiB on a 64 KiB stack. */
+ * 16 KiB on a 64 KiB stack.
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

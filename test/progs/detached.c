@@ -1,6 +1,7 @@
 /* 10,000 detached threads: half detached by attribute, a quarter by the
  * creator with pthread_detach, a quarter by themselves. Completion is counted
- * with atomics; main polls the counter with sched_yield. */
+ * with atomics; main polls the counter with sched_yield.
+ * goshim-test: tls-shared */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>

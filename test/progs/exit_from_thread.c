@@ -1,7 +1,8 @@
 /* exit(3) from a non-main thread while others spin with sched_yield and main
  * is blocked in pthread_join: the process exits 3 right away and the atexit
  * handler runs. If exit fails to stop the spinners, the runner's timeout does.
- * goshim-test: exit 3 */
+ * goshim-test: exit 3
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

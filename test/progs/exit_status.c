@@ -1,6 +1,7 @@
 /* main returns 7 while a detached thread still spins: the process exits 7
  * right away, after the atexit handler ran.
- * goshim-test: exit 7 */
+ * goshim-test: exit 7
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

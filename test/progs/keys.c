@@ -1,6 +1,7 @@
 /* pthread keys: per-thread values, destructors at thread exit (with the
  * value, re-run when they re-set it), pthread_key_delete, fresh threads
- * seeing NULL. Sync: atomics, sched_yield and pthread_join only. */
+ * seeing NULL. Sync: atomics, sched_yield and pthread_join only.
+ * goshim-test: tls-shared */
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>

@@ -1,5 +1,6 @@
 /* pthread_once raced by 64 threads over several once controls, one of whose
- * init routines itself runs another pthread_once. Sync: atomics only. */
+ * init routines itself runs another pthread_once. Sync: atomics only.
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

@@ -1,6 +1,7 @@
 /* Threads print concurrently through stdio; line order is free, each line is
  * whole. Exercises the runner's sorting.
- * goshim-test: sort */
+ * goshim-test: sort
+ * goshim-test: tls-shared */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>

@@ -1,6 +1,7 @@
 /* pthread_self/equal, join error cases, tryjoin/timedjoin, getattr_np stack
  * and guard reporting, user stacks, thread names. Sync: atomics, sched_yield
- * and the join calls under test. */
+ * and the join calls under test.
+ * goshim-test: tls-shared */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
