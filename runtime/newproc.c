@@ -45,6 +45,7 @@ const char *gs_schedinit(int gomaxprocs)
 	g1.magic = GS_G_MAGIC;
 	g1.is_main = true;
 	g1.goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
+	g1.lockid = GS_LOCKID_BASE + (int32_t)g1.goid;
 	g1.status = Grunning;
 	g1.m = &m0;
 	gs_tls_bind_main(&g1);
@@ -221,6 +222,7 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 	gp->arg = arg;
 	gp->retval = NULL;
 	gp->goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
+	gp->lockid = GS_LOCKID_BASE + (int32_t)(gp->goid % GS_LOCKID_BASE);
 	memcpy(gp->name, self ? self->name : gs_g1->name, GS_NAME_LEN);
 	atomic_store_explicit(&gp->joinstate, a->detached ? Jdetached : Jjoinable,
 			      memory_order_relaxed);

@@ -10,12 +10,15 @@
 
 #include "lock.h"
 #include "stack.h"
+#include "timer.h"
 
 /*
  * Lock order, outermost first. A holder of a later lock never takes an earlier one, and
  * nobody parks, switches Gs or calls libc while holding any of them.
  *   sched.lock       global run queue, idle M and P lists
  *   sched.gfree_lock global free-G list
+ *   sema bucket      a wait queue (sema.c); two only in address order (requeue)
+ *   timers.lock      the timer heap (timer.c)
  *   gs_stack pool    the stack pool's free list (stack.c)
  */
 
@@ -24,6 +27,7 @@
 #define GS_KEYS_MAX 1024	/* PTHREAD_KEYS_MAX */
 #define GS_NAME_LEN 16
 #define GS_G_MAGIC 0x676f7368696d4721ull	/* "goshimG!" */
+#define GS_LOCKID_BASE 0x40000000	/* above any pid_max: lockid = base + goid mod 2^30 */
 
 /*
  * G status. Legal transitions (casgstatus throws on any other):
@@ -50,6 +54,13 @@ enum gstatus { Gidle, Grunnable, Grunning, Gwaiting, Gdead };
  */
 enum joinstate { Jjoinable, Jforeign, Jdetached, Jclaimed, Jexited };
 
+/*
+ * Wait state of a G in a wait queue (sema.c), written under the queue's lock.
+ *   Wwaiting -> Wwoken     a waker dequeued it
+ *   Wwaiting -> Wtimedout  its timer dequeued it
+ */
+enum waitstate { Wwaiting, Wwoken, Wtimedout };
+
 struct m;
 struct p;
 
@@ -74,6 +85,8 @@ struct g {
 	bool (*parkfn)(struct g *, void *);	/* owner G, read by its g0 in park_m */
 	void *parkarg;
 	uint64_t goid;			/* const after newproc */
+	int32_t lockid;			/* const after newproc: owner id in the mutexes it holds,
+					 * distinct from every kernel thread id */
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
 	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */
@@ -83,6 +96,11 @@ struct g {
 	bool is_main;			/* G 1: its stack and TCB are the process's */
 	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
 	char name[GS_NAME_LEN];		/* owner G, or creator before the G runs */
+	_Atomic uintptr_t waitaddr;	/* sema bucket lock: the address waited on */
+	struct g *waitnext, *waitprev;	/* sema bucket lock */
+	uint32_t waitbits;		/* sema bucket lock */
+	_Atomic uint32_t waitstate;	/* enum waitstate; sema bucket lock */
+	struct gs_timer waittimer;	/* owner G: its timed wait's timer */
 	struct key_data keys[GS_KEY_BLOCK];		/* owner G */
 	struct key_data *keys2[GS_KEYS_MAX / GS_KEY_BLOCK];	/* owner G, malloc'd lazily */
 };

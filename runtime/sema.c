@@ -1,0 +1,247 @@
+/* Address-keyed wait queues. May call: locks, proc (park/ready), timers, raw futex.
+ *
+ * A hashed table of buckets, each a FIFO list of parked Gs under a lock. A waiter checks the
+ * word at its address under the bucket lock and parks with the lock released on g0 (the
+ * commit of gs_gopark), so a waker, who needs that lock to find it, always finds it
+ * parked. Threads that are not Gs sleep on the kernel futex at the same address instead;
+ * wakers then also call the kernel, which costs a system call only while such a waiter
+ * exists anywhere in the process. */
+#include <errno.h>
+#include <linux/futex.h>
+
+#include "proc.h"
+#include "sema.h"
+#include "sys.h"
+#include "tls.h"
+
+#define SEMTAB_SIZE 251
+
+struct bucket {
+	struct gs_lock lock;
+	struct g *head, *tail;		/* bucket lock */
+} __attribute__((aligned(64)));
+
+static struct bucket semtab[SEMTAB_SIZE];
+static _Atomic int32_t nforeign;	/* foreign threads asleep on a futex */
+
+static struct bucket *bucket_of(uintptr_t addr)
+{
+	return &semtab[(addr >> 2) % SEMTAB_SIZE];
+}
+
+/* Caller holds b->lock. */
+static void enqueue(struct bucket *b, struct g *gp)
+{
+	gp->waitnext = NULL;
+	gp->waitprev = b->tail;
+	if (b->tail)
+		b->tail->waitnext = gp;
+	else
+		b->head = gp;
+	b->tail = gp;
+}
+
+/* Caller holds b->lock. */
+static void dequeue(struct bucket *b, struct g *gp)
+{
+	if (gp->waitprev)
+		gp->waitprev->waitnext = gp->waitnext;
+	else
+		b->head = gp->waitnext;
+	if (gp->waitnext)
+		gp->waitnext->waitprev = gp->waitprev;
+	else
+		b->tail = gp->waitprev;
+}
+
+static bool sema_commit(struct g *gp, void *arg)
+{
+	(void)gp;
+	gs_unlock(&((struct bucket *)arg)->lock);
+	return true;
+}
+
+/* sema_timeout runs on the timer thread: it dequeues the G unless a waker did first. A
+ * requeue may have moved the G to another bucket; then look again. */
+static void sema_timeout(struct gs_timer *t)
+{
+	struct g *gp = t->arg;
+
+	for (;;) {
+		uintptr_t a = atomic_load_explicit(&gp->waitaddr, memory_order_relaxed);
+		struct bucket *b = bucket_of(a);
+
+		gs_lock(&b->lock);
+		if (atomic_load_explicit(&gp->waitstate, memory_order_relaxed) != Wwaiting) {
+			gs_unlock(&b->lock);
+			return;
+		}
+		if (atomic_load_explicit(&gp->waitaddr, memory_order_relaxed) == a) {
+			dequeue(b, gp);
+			atomic_store_explicit(&gp->waitstate, Wtimedout, memory_order_relaxed);
+			gs_unlock(&b->lock);
+			gs_goready(gp, NULL);
+			return;
+		}
+		gs_unlock(&b->lock);
+	}
+}
+
+static int wait_foreign(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+{
+	struct timespec ts = { deadline / 1000000000ll, deadline % 1000000000ll };
+	long r;
+
+	atomic_fetch_add_explicit(&nforeign, 1, memory_order_seq_cst);
+	r = sys_call6(SYS_futex, (long)addr, FUTEX_WAIT_BITSET_PRIVATE, val,
+		      deadline ? (long)&ts : 0, 0, bits);
+	atomic_fetch_sub_explicit(&nforeign, 1, memory_order_relaxed);
+	if (r == -EAGAIN || r == -ETIMEDOUT)
+		return (int)r;
+	return 0;
+}
+
+int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+{
+	struct g *gp = getg();
+	struct bucket *b = bucket_of((uintptr_t)addr);
+
+	if (gp == NULL)
+		return wait_foreign(addr, val, bits, deadline);
+	gs_lock(&b->lock);
+	if (atomic_load_explicit(addr, memory_order_relaxed) != val) {
+		gs_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	if (deadline && deadline <= gs_nanotime()) {
+		gs_unlock(&b->lock);
+		return -ETIMEDOUT;
+	}
+	atomic_store_explicit(&gp->waitaddr, (uintptr_t)addr, memory_order_relaxed);
+	atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
+	gp->waitbits = bits;
+	enqueue(b, gp);
+	if (deadline) {
+		gp->waittimer.when = deadline;
+		gp->waittimer.f = sema_timeout;
+		gp->waittimer.arg = gp;
+		if (gs_timer_add(&gp->waittimer) != 0) {
+			dequeue(b, gp);
+			gs_unlock(&b->lock);
+			return -EAGAIN;
+		}
+	}
+	gs_gopark(sema_commit, b);
+	if (deadline)
+		gs_timer_del(&gp->waittimer);
+	return atomic_load_explicit(&gp->waitstate, memory_order_relaxed) == Wwoken ? 0
+										   : -ETIMEDOUT;
+}
+
+/* take moves up to n waiters on addr with matching bits from b to the list *out (linked
+ * through waitnext, oldest first), marking them woken. Caller holds b->lock. */
+static int take(struct bucket *b, uintptr_t addr, int n, uint32_t bits, struct g **out)
+{
+	struct g *gp = b->head, *next, **tail = out;
+	int k = 0;
+
+	while (*tail)
+		tail = &(*tail)->waitnext;
+	for (; gp && k < n; gp = next) {
+		next = gp->waitnext;
+		if (atomic_load_explicit(&gp->waitaddr, memory_order_relaxed) != addr ||
+		    (gp->waitbits & bits) == 0)
+			continue;
+		dequeue(b, gp);
+		atomic_store_explicit(&gp->waitstate, Wwoken, memory_order_relaxed);
+		gp->waitnext = NULL;
+		*tail = gp;
+		tail = &gp->waitnext;
+		k++;
+	}
+	return k;
+}
+
+static void ready_all(struct g *list)
+{
+	while (list) {
+		struct g *next = list->waitnext;
+
+		gs_goready(list, NULL);
+		list = next;
+	}
+}
+
+int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
+{
+	struct bucket *b = bucket_of((uintptr_t)addr);
+	struct g *list = NULL;
+	int k;
+
+	gs_lock(&b->lock);
+	k = take(b, (uintptr_t)addr, n, bits, &list);
+	gs_unlock(&b->lock);
+	ready_all(list);
+	/* seq_cst pairs with wait_foreign's increment: a foreign waiter that checked the
+	 * word before our caller changed it is counted by now */
+	if (k < n && atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0) {
+		long r = sys_call6(SYS_futex, (long)addr, FUTEX_WAKE_BITSET_PRIVATE, n - k, 0, 0,
+				   bits);
+		if (r > 0)
+			k += (int)r;
+	}
+	return k;
+}
+
+static void lock_pair(struct bucket *a, struct bucket *b)
+{
+	if (a == b) {
+		gs_lock(&a->lock);
+	} else if (a < b) {
+		gs_lock(&a->lock);
+		gs_lock(&b->lock);
+	} else {
+		gs_lock(&b->lock);
+		gs_lock(&a->lock);
+	}
+}
+
+static void unlock_pair(struct bucket *a, struct bucket *b)
+{
+	gs_unlock(&a->lock);
+	if (a != b)
+		gs_unlock(&b->lock);
+}
+
+int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
+		    int check, uint32_t val)
+{
+	struct bucket *bf = bucket_of((uintptr_t)from), *bt = bucket_of((uintptr_t)to);
+	struct g *list = NULL, *moved = NULL;
+	int woken, nmoved;
+
+	lock_pair(bf, bt);
+	if (check && atomic_load_explicit(from, memory_order_relaxed) != val) {
+		unlock_pair(bf, bt);
+		return -EAGAIN;
+	}
+	woken = take(bf, (uintptr_t)from, nwake, GS_BITSET_ANY, &list);
+	nmoved = take(bf, (uintptr_t)from, nmove, GS_BITSET_ANY, &moved);
+	for (struct g *gp = moved, *next; gp; gp = next) {
+		next = gp->waitnext;
+		atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
+		atomic_store_explicit(&gp->waitaddr, (uintptr_t)to, memory_order_relaxed);
+		enqueue(bt, gp);
+	}
+	unlock_pair(bf, bt);
+	ready_all(list);
+	if (atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0 &&
+	    (woken < nwake || nmoved < nmove)) {
+		long r = sys_call6(SYS_futex, (long)from,
+				   check ? FUTEX_CMP_REQUEUE_PRIVATE : FUTEX_REQUEUE_PRIVATE,
+				   nwake - woken, nmove - nmoved, (long)to, val);
+		if (r > 0)
+			woken += (int)r;
+	}
+	return woken + nmoved;
+}

@@ -1,0 +1,47 @@
+/* What the G-aware synchronization files share: the mutex operations a condition variable
+ * needs, and deadline checks. */
+#ifndef GS_SYNC_H
+#define GS_SYNC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* glibc's kind bits that goshim leaves to the C library: robust, priority inheritance,
+ * priority protection, process-shared. */
+#define GS_MUTEX_REAL_KINDS (16 | 32 | 64 | 128)
+
+/* gs_mutex_word is the mutex's lock word: 0 free, 1 held, 2 held with waiters. */
+static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
+{
+	return (_Atomic uint32_t *)&m->__data.__lock;
+}
+
+/* gs_mutex_goaware: the mutex is one goshim implements (not robust, PI, PP or shared). */
+static inline bool gs_mutex_goaware(pthread_mutex_t *m)
+{
+	return (atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed) &
+		GS_MUTEX_REAL_KINDS) == 0;
+}
+
+/* gs_mutex_unlock and gs_mutex_relock are pthread_mutex_unlock and a lock that leaves the
+ * word marked contended (for waiters moved to the mutex by a broadcast: the next unlock
+ * must wake one of them). */
+int gs_mutex_unlock(pthread_mutex_t *m);
+int gs_mutex_relock(pthread_mutex_t *m);
+
+/* gs_timespec_valid: tv_nsec in [0, 1e9). */
+static inline bool gs_timespec_valid(const struct timespec *ts)
+{
+	return ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000;
+}
+
+/* gs_clock_ok: a clock timed waits accept, as glibc's futex_abstimed_supported_clockid. */
+static inline bool gs_clock_ok(clockid_t clock)
+{
+	return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC;
+}
+
+#endif
