@@ -349,6 +349,56 @@ int gs_join(struct g *gp, void **retval)
 	}
 }
 
+/* join_timeout runs on the timer thread: it takes a timed joiner back from the G it
+ * waits for, unless that G's exit readied it first. A joiner not yet parked is about to
+ * be: wait for its commit. */
+static void join_timeout(struct gs_timer *t)
+{
+	struct g *joiner = t->arg;
+	struct g *gp = joiner->parkarg;
+
+	for (;;) {
+		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+
+		if (s == (uintptr_t)joiner) {
+			if (atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, Jjoinable,
+								    memory_order_acq_rel,
+								    memory_order_relaxed)) {
+				gs_goready(joiner, NULL);
+				return;
+			}
+		} else if (s != Jjoinable) {
+			return;
+		}
+		sys_sched_yield();
+	}
+}
+
+int gs_timedjoin(struct g *gp, void **retval, int64_t deadline)
+{
+	struct g *self = getg();
+
+	if (gp == self)
+		return EDEADLK;
+	for (;;) {
+		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
+
+		if (s == Jexited)
+			return claim(gp, retval) ? 0 : EINVAL;
+		if (s != Jjoinable)
+			return EINVAL;
+		if (gs_nanotime() >= deadline)
+			return ETIMEDOUT;
+		self->waittimer.when = deadline;
+		self->waittimer.f = join_timeout;
+		self->waittimer.arg = self;
+		if (gs_timer_add(&self->waittimer) != 0)
+			return EAGAIN;
+		gs_gopark(join_commit, gp);
+		gs_timer_del(&self->waittimer);
+	}
+}
+
 int gs_tryjoin(struct g *gp, void **retval)
 {
 	uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);

@@ -57,6 +57,10 @@ int gs_join(struct g *gp, void **retval);
 int gs_tryjoin(struct g *gp, void **retval);
 int gs_detach(struct g *gp);
 
+/* gs_timedjoin is gs_join with a deadline (CLOCK_MONOTONIC ns): ETIMEDOUT once it passes.
+ * Runs on a G. */
+int gs_timedjoin(struct g *gp, void **retval, int64_t deadline);
+
 /* gs_handle_g maps a pthread_t to its G, or NULL if it is not one. */
 struct g *gs_handle_g(void *handle);
 

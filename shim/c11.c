@@ -103,3 +103,46 @@ void call_once(once_flag *flag, void (*func)(void))
 	/* once_flag has pthread_once_t's layout and encoding, as in glibc */
 	pthread_once((pthread_once_t *)flag, func);
 }
+
+/* mtx_* and cnd_* share pthread's layouts (glibc's mtx_init and cnd_init produce the same
+ * bytes as pthread_mutex_init and a default pthread_cond_init); glibc's versions call its
+ * internal functions, so the waiting ones are mapped here onto the interposed ones. */
+int mtx_lock(mtx_t *m)
+{
+	return thrd_err(pthread_mutex_lock((pthread_mutex_t *)m));
+}
+
+int mtx_trylock(mtx_t *m)
+{
+	return thrd_err(pthread_mutex_trylock((pthread_mutex_t *)m));
+}
+
+int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	return thrd_err(pthread_mutex_timedlock((pthread_mutex_t *)m, ts));
+}
+
+int mtx_unlock(mtx_t *m)
+{
+	return thrd_err(pthread_mutex_unlock((pthread_mutex_t *)m));
+}
+
+int cnd_wait(cnd_t *c, mtx_t *m)
+{
+	return thrd_err(pthread_cond_wait((pthread_cond_t *)c, (pthread_mutex_t *)m));
+}
+
+int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m, const struct timespec *restrict ts)
+{
+	return thrd_err(pthread_cond_timedwait((pthread_cond_t *)c, (pthread_mutex_t *)m, ts));
+}
+
+int cnd_signal(cnd_t *c)
+{
+	return thrd_err(pthread_cond_signal((pthread_cond_t *)c));
+}
+
+int cnd_broadcast(cnd_t *c)
+{
+	return thrd_err(pthread_cond_broadcast((pthread_cond_t *)c));
+}

@@ -24,7 +24,8 @@
 struct gcond {
 	_Atomic uint32_t seq;
 	_Atomic uint32_t nwaiters;
-	pthread_mutex_t *_Atomic mutex;	/* the mutex of the latest waiter, for broadcast */
+	pthread_mutex_t *_Atomic mutex;	/* the latest waiter's mutex, if goshim implements
+					 * it, for broadcast to requeue onto */
 	uint32_t unused[5];
 	uint32_t wrefs;			/* glibc's __wrefs position: the flags above */
 	uint32_t unused2[2];
@@ -73,6 +74,7 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		const struct timespec *abs)
 {
 	struct gcond *g = gc(c);
+	bool goaware = gs_mutex_goaware(m);
 	int64_t deadline = 0;
 	uint32_t seq;
 	int r, err;
@@ -84,33 +86,31 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 	}
 	seq = atomic_load_explicit(&g->seq, memory_order_relaxed);
 	atomic_fetch_add_explicit(&g->nwaiters, 1, memory_order_seq_cst);
-	atomic_store_explicit(&g->mutex, m, memory_order_relaxed);
-	err = gs_mutex_unlock(m);
+	atomic_store_explicit(&g->mutex, goaware ? m : NULL, memory_order_relaxed);
+	err = goaware ? gs_mutex_unlock(m) : real()->pthread_mutex_unlock(m);
 	if (err) {
 		atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
 		return err;
 	}
 	r = gs_sema_wait(&g->seq, seq, GS_BITSET_ANY, deadline);
 	atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
-	gs_mutex_relock(m);
+	if (goaware)
+		gs_mutex_relock(m);
+	else
+		real()->pthread_mutex_lock(m);
 	return r == -ETIMEDOUT ? ETIMEDOUT : 0;
-}
-
-static bool delegate(pthread_cond_t *c, pthread_mutex_t *m)
-{
-	return shared(c) || !gs_mutex_goaware(m);
 }
 
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
-	if (delegate(c, m))
+	if (shared(c))
 		return real()->pthread_cond_wait(c, m);
 	return wait(c, m, CLOCK_REALTIME, NULL);
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *abs)
 {
-	if (delegate(c, m))
+	if (shared(c))
 		return real()->pthread_cond_timedwait(c, m, abs);
 	return wait(c, m, gc(c)->wrefs & COND_CLOCK_MONOTONIC ? CLOCK_MONOTONIC : CLOCK_REALTIME,
 		    abs);
@@ -119,7 +119,7 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct t
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 			   const struct timespec *abs)
 {
-	if (delegate(c, m))
+	if (shared(c))
 		return real()->pthread_cond_clockwait(c, m, clock, abs);
 	if (!gs_clock_ok(clock))
 		return EINVAL;
@@ -149,6 +149,9 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 	if (atomic_load_explicit(&g->nwaiters, memory_order_seq_cst) == 0)
 		return 0;
 	m = atomic_load_explicit(&g->mutex, memory_order_relaxed);
-	gs_sema_requeue(&g->seq, gs_mutex_word(m), 1, INT_MAX, 0, 0);
+	if (m)
+		gs_sema_requeue(&g->seq, gs_mutex_word(m), 1, INT_MAX, 0, 0);
+	else	/* a mutex glibc implements (robust, ...): its waiters cannot be moved */
+		gs_sema_wake(&g->seq, INT_MAX, GS_BITSET_ANY);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <sys/single_threaded.h>
 #include <time.h>
 
+#include "../runtime/timer.h"
 #include "../runtime/tls.h"
 #include "real.h"
 #include "shim.h"
@@ -91,28 +92,30 @@ int pthread_tryjoin_np(pthread_t thread, void **retval)
 	return gs_tryjoin(gp, retval);
 }
 
-/* timedjoin polls: timed parking arrives with the timers of the netpoller. */
+/* timedjoin: glibc checks the deadline only when it has to wait. */
 static int timedjoin(struct g *gp, void **retval, clockid_t clock, const struct timespec *abs)
 {
 	struct timespec now;
-	int err;
+	int err = gs_tryjoin(gp, retval);
 
+	if (err != EBUSY)
+		return err;
+	if (abs == NULL)
+		return gs_join(gp, retval);
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
+		return EINVAL;
+	if (getg())
+		return gs_timedjoin(gp, retval, gs_deadline(clock, abs));
+	/* a foreign joiner cannot park: it polls */
 	for (;;) {
 		err = gs_tryjoin(gp, retval);
 		if (err != EBUSY)
 			return err;
-		if (abs == NULL)
-			return gs_join(gp, retval);
-		if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
-			return EINVAL;
 		clock_gettime(clock, &now);
 		if (now.tv_sec > abs->tv_sec ||
 		    (now.tv_sec == abs->tv_sec && now.tv_nsec >= abs->tv_nsec))
 			return ETIMEDOUT;
-		if (getg())
-			gs_gosched();
-		else
-			real()->sched_yield();
+		real()->sched_yield();
 	}
 }
 
