@@ -222,7 +222,7 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 	gp->arg = arg;
 	gp->retval = NULL;
 	gp->goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
-	gp->lockid = GS_LOCKID_BASE + (int32_t)(gp->goid % GS_LOCKID_BASE);
+	gp->lockid = GS_LOCKID_BASE + (int32_t)(gp->goid % GS_LOCKID_SPAN);
 	memcpy(gp->name, self ? self->name : gs_g1->name, GS_NAME_LEN);
 	atomic_store_explicit(&gp->joinstate, a->detached ? Jdetached : Jjoinable,
 			      memory_order_relaxed);

@@ -27,7 +27,8 @@
 #define GS_KEYS_MAX 1024	/* PTHREAD_KEYS_MAX */
 #define GS_NAME_LEN 16
 #define GS_G_MAGIC 0x676f7368696d4721ull	/* "goshimG!" */
-#define GS_LOCKID_BASE 0x40000000	/* above any pid_max: lockid = base + goid mod 2^30 */
+#define GS_LOCKID_BASE 0x400000	/* 2^22, the largest pid_max: no kernel tid reaches it */
+#define GS_LOCKID_SPAN 0x3fc00000	/* lockids stay within FUTEX_TID_MASK */
 
 /*
  * G status. Legal transitions (casgstatus throws on any other):
@@ -87,6 +88,7 @@ struct g {
 	uint64_t goid;			/* const after newproc */
 	int32_t lockid;			/* const after newproc: owner id in the mutexes it holds,
 					 * distinct from every kernel thread id */
+	void *robust_held;		/* owner G: robust mutexes it holds (shim/robust.c) */
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
 	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */

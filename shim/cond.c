@@ -86,7 +86,9 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 	}
 	seq = atomic_load_explicit(&g->seq, memory_order_relaxed);
 	atomic_fetch_add_explicit(&g->nwaiters, 1, memory_order_seq_cst);
-	atomic_store_explicit(&g->mutex, goaware ? m : NULL, memory_order_relaxed);
+	/* a robust mutex's waiters need FUTEX_WAITERS set: none are moved onto it */
+	atomic_store_explicit(&g->mutex, goaware && !gs_mutex_robust(m) ? m : NULL,
+			      memory_order_relaxed);
 	err = goaware ? gs_mutex_unlock(m) : real()->pthread_mutex_unlock(m);
 	if (err) {
 		atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
@@ -151,7 +153,7 @@ int pthread_cond_broadcast(pthread_cond_t *c)
 	m = atomic_load_explicit(&g->mutex, memory_order_relaxed);
 	if (m)
 		gs_sema_requeue(&g->seq, gs_mutex_word(m), 1, INT_MAX, 0, 0);
-	else	/* a mutex glibc implements (robust, ...): its waiters cannot be moved */
+	else
 		gs_sema_wake(&g->seq, INT_MAX, GS_BITSET_ANY);
 	return 0;
 }

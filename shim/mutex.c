@@ -1,8 +1,9 @@
 /* pthread mutexes on goshim's wait queues: normal, recursive, errorcheck and adaptive
  * kinds in glibc's own layout, so static initializers and pthread_mutex_init/destroy are
  * the C library's. The lock word is Drepper's three-state futex word; a contended locker
- * parks its G (or sleeps on the futex, if foreign) instead of blocking its M. Robust, PI,
- * PP and process-shared mutexes stay with the C library. May call: sema, real. */
+ * parks its G (or sleeps on the futex, if foreign) instead of blocking its M. Robust ones
+ * are in robust.c; PI, PP and process-shared mutexes stay with the C library.
+ * May call: sema, robust, real. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -17,7 +18,7 @@
 
 #define SPIN 40
 
-static int32_t self_id(void)
+int32_t gs_lock_id(void)
 {
 	struct g *gp = getg();
 
@@ -80,10 +81,13 @@ static int relock_owned(pthread_mutex_t *m, int32_t id, bool try)
 static int lock(pthread_mutex_t *m, int64_t deadline)
 {
 	_Atomic uint32_t *w = gs_mutex_word(m);
-	int32_t id = self_id();
+	int32_t id = gs_lock_id();
 	uint32_t zero = 0;
-	int err = relock_owned(m, id, deadline < 0);
+	int err;
 
+	if (gs_mutex_robust(m))
+		return gs_robust_lock(m, deadline);
+	err = relock_owned(m, id, deadline < 0);
 	if (err >= 0)
 		return err;
 	if (!atomic_compare_exchange_strong_explicit(w, &zero, 1, memory_order_acquire,
@@ -146,8 +150,10 @@ int gs_mutex_unlock(pthread_mutex_t *m)
 	_Atomic uint32_t *w = gs_mutex_word(m);
 	int kind = m->__data.__kind & 3;
 
+	if (gs_mutex_robust(m))
+		return gs_robust_unlock(m);
 	if (kind == PTHREAD_MUTEX_RECURSIVE_NP || kind == PTHREAD_MUTEX_ERRORCHECK_NP) {
-		if (atomic_load_explicit(owner_of(m), memory_order_relaxed) != self_id() ||
+		if (atomic_load_explicit(owner_of(m), memory_order_relaxed) != gs_lock_id() ||
 		    atomic_load_explicit(w, memory_order_relaxed) == 0)
 			return EPERM;
 		if (kind == PTHREAD_MUTEX_RECURSIVE_NP && --m->__data.__count != 0)
@@ -171,8 +177,10 @@ int gs_mutex_relock(pthread_mutex_t *m)
 {
 	_Atomic uint32_t *w = gs_mutex_word(m);
 
+	if (gs_mutex_robust(m))
+		return gs_robust_lock(m, 0);
 	while (atomic_exchange_explicit(w, 2, memory_order_acquire) != 0)
 		gs_sema_wait(w, 2, GS_BITSET_ANY, 0);
-	set_owner(m, self_id());
+	set_owner(m, gs_lock_id());
 	return 0;
 }

@@ -49,6 +49,7 @@ void gs_real_resolve(void)
 	r->pthread_mutex_timedlock = need("pthread_mutex_timedlock");
 	r->pthread_mutex_clocklock = need("pthread_mutex_clocklock");
 	r->pthread_mutex_unlock = need("pthread_mutex_unlock");
+	r->pthread_mutex_consistent = need("pthread_mutex_consistent");
 	r->pthread_cond_init = need("pthread_cond_init");
 	r->pthread_cond_destroy = need("pthread_cond_destroy");
 	r->pthread_cond_wait = need("pthread_cond_wait");

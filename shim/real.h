@@ -38,6 +38,7 @@ struct gs_real {
 	int (*pthread_mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
 	int (*pthread_mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *);
 	int (*pthread_mutex_unlock)(pthread_mutex_t *);
+	int (*pthread_mutex_consistent)(pthread_mutex_t *);
 	int (*pthread_cond_init)(pthread_cond_t *, const pthread_condattr_t *);
 	int (*pthread_cond_destroy)(pthread_cond_t *);
 	int (*pthread_cond_wait)(pthread_cond_t *, pthread_mutex_t *);

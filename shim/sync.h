@@ -9,9 +9,11 @@
 #include <stdint.h>
 #include <time.h>
 
-/* glibc's kind bits that goshim leaves to the C library: robust, priority inheritance,
- * priority protection, process-shared. */
-#define GS_MUTEX_REAL_KINDS (16 | 32 | 64 | 128)
+/* glibc's mutex kind bits */
+#define GS_MUTEX_ROBUST 16
+/* the kinds goshim leaves to the C library: priority inheritance, priority protection,
+ * process-shared */
+#define GS_MUTEX_REAL_KINDS (32 | 64 | 128)
 
 /* gs_mutex_word is the mutex's lock word: 0 free, 1 held, 2 held with waiters. */
 static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
@@ -19,7 +21,7 @@ static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
 	return (_Atomic uint32_t *)&m->__data.__lock;
 }
 
-/* gs_mutex_goaware: the mutex is one goshim implements (not robust, PI, PP or shared). */
+/* gs_mutex_goaware: the mutex is one goshim implements (not PI, PP or shared). */
 static inline bool gs_mutex_goaware(pthread_mutex_t *m)
 {
 	return (atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed) &
@@ -31,6 +33,22 @@ static inline bool gs_mutex_goaware(pthread_mutex_t *m)
  * must wake one of them). */
 int gs_mutex_unlock(pthread_mutex_t *m);
 int gs_mutex_relock(pthread_mutex_t *m);
+
+/* gs_mutex_robust: a G-aware robust mutex (shim/robust.c). */
+static inline bool gs_mutex_robust(pthread_mutex_t *m)
+{
+	return (atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed) &
+		GS_MUTEX_ROBUST) != 0;
+}
+
+/* Robust mutexes (shim/robust.c): lock with deadline 0 (forever), -1 (try) or a
+ * CLOCK_MONOTONIC deadline; unlock; and the exit of a G that still holds some. */
+int gs_robust_lock(pthread_mutex_t *m, int64_t deadline);
+int gs_robust_unlock(pthread_mutex_t *m);
+void gs_robust_exit(void);
+
+/* gs_lock_id is the running thread's owner id in mutexes: its G's lockid, else its tid. */
+int32_t gs_lock_id(void);
 
 /* gs_timespec_valid: tv_nsec in [0, 1e9). */
 static inline bool gs_timespec_valid(const struct timespec *ts)

@@ -15,6 +15,7 @@
 #include "../runtime/tls.h"
 #include "real.h"
 #include "shim.h"
+#include "sync.h"
 
 /* decode_attr turns a pthread_attr_t into the runtime's G attributes. */
 static void decode_attr(const pthread_attr_t *attr, struct gs_gattr *a)
@@ -157,6 +158,7 @@ void gs_thread_exit(void *retval)
 	if (real()->call_tls_dtors)
 		real()->call_tls_dtors();
 	gs_keys_exit(gp);
+	gs_robust_exit();
 	/* a recycled G keeps the C library's TLS block (runtime/tls.c): hand it back with
 	 * the locale a new thread starts with */
 	if (uselocale((locale_t)0) != LC_GLOBAL_LOCALE)
