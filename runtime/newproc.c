@@ -389,13 +389,15 @@ int gs_timedjoin(struct g *gp, void **retval, int64_t deadline)
 			return EINVAL;
 		if (gs_nanotime() >= deadline)
 			return ETIMEDOUT;
+		if (gs_timer_reserve() != 0)
+			return EAGAIN;
 		self->waittimer.when = deadline;
 		self->waittimer.f = join_timeout;
 		self->waittimer.arg = self;
-		if (gs_timer_add(&self->waittimer) != 0)
-			return EAGAIN;
+		gs_timer_add(&self->waittimer);
 		gs_gopark(join_commit, gp);
 		gs_timer_del(&self->waittimer);
+		gs_timer_unreserve();
 	}
 }
 

@@ -98,9 +98,9 @@ static struct p *releasep(struct m *mp)
 	return pp;
 }
 
-/* startm runs some M on pp, or on an idle P if pp is NULL. Every M beyond M 0 was created
- * with the Ps, so an idle P implies an M without a P: idle, or about to be. Runs on a G,
- * on g0 or on a foreign thread. */
+/* startm runs some M on pp, or on an idle P if pp is NULL. Once the Ms beyond M 0 exist
+ * (one per P), an idle P implies an M without a P: idle, or about to be. Runs on a G, on
+ * g0 or on a foreign thread. */
 static void startm(struct p *pp, bool spinning)
 {
 	struct m *mp;
@@ -118,6 +118,16 @@ static void startm(struct p *pp, bool spinning)
 			}
 		}
 		mp = mget();
+		if (mp == NULL && gs_sched.mcount < gs_sched.gomaxprocs) {
+			/* Before the first newproc only M 0 exists, and it is busy: it will
+			 * find the work itself. */
+			pidleput(pp);
+			gs_unlock(&gs_sched.lock);
+			if (spinning)
+				atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1,
+							  memory_order_relaxed);
+			return;
+		}
 		gs_unlock(&gs_sched.lock);
 		if (mp)
 			break;

@@ -108,14 +108,18 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 
 	if (gp == NULL)
 		return wait_foreign(addr, val, bits, deadline);
+	if (deadline && gs_timer_reserve() != 0)
+		return -ENOMEM;
 	gs_lock(&b->lock);
-	if (atomic_load_explicit(addr, memory_order_relaxed) != val) {
+	if (atomic_load_explicit(addr, memory_order_relaxed) != val ||
+	    (deadline && deadline <= gs_nanotime())) {
+		int r = atomic_load_explicit(addr, memory_order_relaxed) != val ? -EAGAIN
+										  : -ETIMEDOUT;
+
 		gs_unlock(&b->lock);
-		return -EAGAIN;
-	}
-	if (deadline && deadline <= gs_nanotime()) {
-		gs_unlock(&b->lock);
-		return -ETIMEDOUT;
+		if (deadline)
+			gs_timer_unreserve();
+		return r;
 	}
 	atomic_store_explicit(&gp->waitaddr, (uintptr_t)addr, memory_order_relaxed);
 	atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
@@ -125,15 +129,13 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 		gp->waittimer.when = deadline;
 		gp->waittimer.f = sema_timeout;
 		gp->waittimer.arg = gp;
-		if (gs_timer_add(&gp->waittimer) != 0) {
-			dequeue(b, gp);
-			gs_unlock(&b->lock);
-			return -EAGAIN;
-		}
+		gs_timer_add(&gp->waittimer);
 	}
 	gs_gopark(sema_commit, b);
-	if (deadline)
+	if (deadline) {
 		gs_timer_del(&gp->waittimer);
+		gs_timer_unreserve();
+	}
 	return atomic_load_explicit(&gp->waitstate, memory_order_relaxed) == Wwoken ? 0
 										   : -ETIMEDOUT;
 }

@@ -1,5 +1,5 @@
-/* The timer heap and its thread. May call: locks, raw futex, malloc (in gs_timer_add, on a
- * G), the thread hook. The timer thread is not a G and has no P: what its timers make
+/* The timer heap and its thread. May call: locks, raw futex, malloc and the thread hook
+ * (in gs_timer_reserve only, with no lock held). The timer thread is not a G and has no P: what its timers make
  * runnable goes to the global run queue.
  *
  * One heap for the process, served by one thread sleeping on a futex until the earliest
@@ -22,6 +22,7 @@ static struct {
 	struct gs_lock lock;
 	struct gs_timer **heap;		/* timers.lock */
 	int32_t n, cap;			/* timers.lock */
+	int32_t reserved;		/* timers.lock: slots promised, n <= reserved <= cap */
 	int64_t sleep_until;		/* timers.lock: the timer thread's wake-up time */
 	_Atomic uint32_t seq;		/* futex word: bumped to wake the thread early */
 	_Atomic int32_t started;	/* 0 no, 1 starting, 2 running */
@@ -158,25 +159,57 @@ static int start_thread(void)
 	return 0;
 }
 
-int gs_timer_add(struct gs_timer *t)
+int gs_timer_reserve(void)
 {
-	bool wake = false;
 	int err = start_thread();
 
 	if (err)
 		return err;
-	gs_lock(&timers.lock);
-	if (timers.n == timers.cap) {
-		int32_t cap = timers.cap ? timers.cap * 2 : 64;
-		struct gs_timer **h = realloc(timers.heap, (size_t)cap * sizeof(*h));
+	for (;;) {
+		struct gs_timer **h, **old = NULL;
+		int32_t cap;
 
-		if (h == NULL) {
+		gs_lock(&timers.lock);
+		if (timers.reserved < timers.cap) {
+			timers.reserved++;
 			gs_unlock(&timers.lock);
-			return -EAGAIN;
+			return 0;
 		}
-		timers.heap = h;
-		timers.cap = cap;
+		cap = timers.cap ? timers.cap * 2 : 64;
+		gs_unlock(&timers.lock);
+		/* allocate with no lock held; another thread may have grown it meanwhile */
+		h = malloc((size_t)cap * sizeof(*h));
+		if (h == NULL)
+			return -EAGAIN;
+		gs_lock(&timers.lock);
+		if (timers.cap < cap) {
+			for (int32_t i = 0; i < timers.n; i++)
+				h[i] = timers.heap[i];
+			old = timers.heap;
+			timers.heap = h;
+			timers.cap = cap;
+			h = NULL;
+		}
+		gs_unlock(&timers.lock);
+		free(h);
+		free(old);
 	}
+}
+
+void gs_timer_unreserve(void)
+{
+	gs_lock(&timers.lock);
+	timers.reserved--;
+	gs_unlock(&timers.lock);
+}
+
+void gs_timer_add(struct gs_timer *t)
+{
+	bool wake = false;
+
+	gs_lock(&timers.lock);
+	if (timers.n >= timers.reserved)
+		gs_throw("timer add", "no slot reserved");
 	atomic_store_explicit(&t->status, Twaiting, memory_order_relaxed);
 	timers.heap[timers.n] = t;
 	t->idx = timers.n++;
@@ -189,7 +222,6 @@ int gs_timer_add(struct gs_timer *t)
 	gs_unlock(&timers.lock);
 	if (wake)
 		sys_futex(&timers.seq, FUTEX_WAKE_PRIVATE, 1, NULL);
-	return 0;
 }
 
 bool gs_timer_del(struct gs_timer *t)

@@ -31,9 +31,15 @@ int64_t gs_nanotime(void);
  * deadline is fixed at the time of the call: later clock changes do not move it. */
 int64_t gs_deadline(clockid_t clock, const struct timespec *abs);
 
-/* gs_timer_add arms t (when, f, arg set by the caller). Returns 0 or -EAGAIN if the timer
- * thread cannot start. Runs on a G or a foreign thread, never on g0. */
-int gs_timer_add(struct gs_timer *t);
+/* gs_timer_reserve promises the caller a slot in the heap, starting the timer thread and
+ * growing the heap if need be; gs_timer_unreserve gives it back. Returns 0 or -EAGAIN.
+ * Runs on a G or a foreign thread with no goshim lock held (it may allocate). */
+int gs_timer_reserve(void);
+void gs_timer_unreserve(void);
+
+/* gs_timer_add arms t (when, f, arg set by the caller) in a reserved slot. Never
+ * allocates: callable under a wait-queue lock. */
+void gs_timer_add(struct gs_timer *t);
 
 /* gs_timer_del disarms t. Returns true if it was removed before f ran; otherwise f has
  * run (or is waited for until it has). Runs on a G or a foreign thread. */

@@ -75,16 +75,18 @@ int pthread_barrier_destroy(pthread_barrier_t *b)
 	return 0;
 }
 
+/* Spinlocks keep glibc's x86-64 encoding (pthread_spin_init is the C library's): 1 is
+ * free, anything else held. */
 int pthread_spin_lock(pthread_spinlock_t *l)
 {
 	_Atomic int *w = (_Atomic int *)l;
 
 	for (;;) {
 		for (int i = 0; i < SPIN; i++) {
-			int zero = 0;
+			int one = 1;
 
-			if (atomic_load_explicit(w, memory_order_relaxed) == 0 &&
-			    atomic_compare_exchange_weak_explicit(w, &zero, 1, memory_order_acquire,
+			if (atomic_load_explicit(w, memory_order_relaxed) == 1 &&
+			    atomic_compare_exchange_weak_explicit(w, &one, 0, memory_order_acquire,
 								  memory_order_relaxed))
 				return 0;
 			__builtin_ia32_pause();
@@ -99,9 +101,9 @@ int pthread_spin_lock(pthread_spinlock_t *l)
 
 int pthread_spin_trylock(pthread_spinlock_t *l)
 {
-	int zero = 0;
+	int one = 1;
 
-	return atomic_compare_exchange_strong_explicit((_Atomic int *)l, &zero, 1,
+	return atomic_compare_exchange_strong_explicit((_Atomic int *)l, &one, 0,
 						       memory_order_acquire, memory_order_relaxed)
 		       ? 0
 		       : EBUSY;
@@ -109,6 +111,6 @@ int pthread_spin_trylock(pthread_spinlock_t *l)
 
 int pthread_spin_unlock(pthread_spinlock_t *l)
 {
-	atomic_store_explicit((_Atomic int *)l, 0, memory_order_release);
+	atomic_store_explicit((_Atomic int *)l, 1, memory_order_release);
 	return 0;
 }

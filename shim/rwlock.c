@@ -114,7 +114,8 @@ static int acquire(struct grwlock *g, bool write, int64_t deadline)
 	_Atomic uint32_t *seq = write ? &g->wseq : &g->rseq;
 	int err = 0;
 
-	if ((atomic_load_explicit(&g->state, memory_order_relaxed) & WRITER) &&
+	/* glibc: the writer's own lock attempt is EDEADLK, its try EBUSY */
+	if (deadline >= 0 && (atomic_load_explicit(&g->state, memory_order_relaxed) & WRITER) &&
 	    atomic_load_explicit(&g->writer, memory_order_relaxed) == self_id())
 		return EDEADLK;
 	if (write ? try_write(g) : try_read(g))

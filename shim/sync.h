@@ -11,9 +11,8 @@
 
 /* glibc's mutex kind bits */
 #define GS_MUTEX_ROBUST 16
-/* the kinds goshim leaves to the C library: priority inheritance, priority protection,
- * process-shared */
-#define GS_MUTEX_REAL_KINDS (32 | 64 | 128)
+#define GS_MUTEX_PI_PP (32 | 64)	/* priority inheritance, priority protection */
+#define GS_MUTEX_PSHARED 128	/* also set on every robust mutex, shared or not */
 
 /* gs_mutex_word is the mutex's lock word: 0 free, 1 held, 2 held with waiters. */
 static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
@@ -21,11 +20,15 @@ static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
 	return (_Atomic uint32_t *)&m->__data.__lock;
 }
 
-/* gs_mutex_goaware: the mutex is one goshim implements (not PI, PP or shared). */
+/* gs_mutex_goaware: the mutex is one goshim implements, not one it leaves to the C
+ * library (PI, PP, and process-shared unless robust: glibc marks every robust mutex
+ * shared, so a robust one counts as private). */
 static inline bool gs_mutex_goaware(pthread_mutex_t *m)
 {
-	return (atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed) &
-		GS_MUTEX_REAL_KINDS) == 0;
+	int kind = atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed);
+
+	return (kind & GS_MUTEX_PI_PP) == 0 &&
+	       ((kind & GS_MUTEX_PSHARED) == 0 || (kind & GS_MUTEX_ROBUST) != 0);
 }
 
 /* gs_mutex_unlock and gs_mutex_relock are pthread_mutex_unlock and a lock that leaves the

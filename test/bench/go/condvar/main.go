@@ -1,0 +1,81 @@
+// Command condvar is test/bench/condvar.c with goroutines: two goroutines take
+// turns on a shared turn variable under one sync.Mutex, each waiting for its
+// turn with sync.Cond.Wait and signalling the other. Prints "name: value unit"
+// lines for scripts/bench.
+// Usage: condvar [SCALE]  (SCALE multiplies the iteration counts, default 1).
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Same counts as condvar.c, so both sides do the same work.
+const (
+	rounds       = 8000
+	warmupRounds = 1000
+)
+
+var (
+	mu   sync.Mutex
+	cv   = sync.NewCond(&mu)
+	turn int // mu: whose turn it is, 0 or 1
+)
+
+// play takes n turns: wait for mine, hand it to the other player.
+func play(me, n int) {
+	mu.Lock()
+	for i := 0; i < n; i++ {
+		for turn != me {
+			cv.Wait()
+		}
+		turn = 1 - me
+		cv.Signal()
+	}
+	mu.Unlock()
+}
+
+// pingpong runs n round trips (player 0 -> 1 -> 0); returns ns per round trip.
+func pingpong(n int) float64 {
+	var wg sync.WaitGroup
+	turn = 0
+	start := time.Now()
+	wg.Add(1)
+	go func() {
+		play(1, n)
+		wg.Done()
+	}()
+	play(0, n)
+	wg.Wait()
+	return float64(time.Since(start).Nanoseconds()) / float64(n)
+}
+
+func scaled(n int, scale float64) int {
+	v := int(math.Round(float64(n) * scale))
+	if v < 1 {
+		return 1
+	}
+	return v
+}
+
+func main() {
+	scale := 1.0
+	if len(os.Args) > 2 {
+		fmt.Fprintln(os.Stderr, "usage: condvar [SCALE]")
+		os.Exit(2)
+	}
+	if len(os.Args) == 2 {
+		var err error
+		scale, err = strconv.ParseFloat(os.Args[1], 64)
+		if err != nil || !(scale > 0) {
+			fmt.Fprintln(os.Stderr, "usage: condvar [SCALE]")
+			os.Exit(2)
+		}
+	}
+	pingpong(warmupRounds)
+	fmt.Printf("condvar_pingpong: %.1f ns\n", pingpong(scaled(rounds, scale)))
+}
