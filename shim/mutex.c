@@ -18,13 +18,6 @@
 
 #define SPIN 40
 
-int32_t gs_lock_id(void)
-{
-	struct g *gp = getg();
-
-	return gp ? gp->lockid : sys_gettid();
-}
-
 static _Atomic int *owner_of(pthread_mutex_t *m)
 {
 	return (_Atomic int *)&m->__data.__owner;

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "../runtime/sys.h"
+#include "../runtime/tls.h"
+
 /* glibc's mutex kind bits */
 #define GS_MUTEX_ROBUST 16
 #define GS_MUTEX_PI_PP (32 | 64)	/* priority inheritance, priority protection */
@@ -51,7 +54,12 @@ int gs_robust_unlock(pthread_mutex_t *m);
 void gs_robust_exit(void);
 
 /* gs_lock_id is the running thread's owner id in mutexes: its G's lockid, else its tid. */
-int32_t gs_lock_id(void);
+static inline int32_t gs_lock_id(void)
+{
+	struct g *gp = getg();
+
+	return gp ? gp->lockid : sys_gettid();
+}
 
 /* gs_timespec_valid: tv_nsec in [0, 1e9). */
 static inline bool gs_timespec_valid(const struct timespec *ts)
