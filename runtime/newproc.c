@@ -330,25 +330,6 @@ static int join_foreign(struct g *gp, void **retval)
 	return claim(gp, retval) ? 0 : EINVAL;
 }
 
-int gs_join(struct g *gp, void **retval)
-{
-	struct g *self = getg();
-
-	if (gp == self)
-		return EDEADLK;
-	if (self == NULL)
-		return join_foreign(gp, retval);
-	for (;;) {
-		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
-
-		if (s == Jexited)
-			return claim(gp, retval) ? 0 : EINVAL;
-		if (s != Jjoinable)
-			return EINVAL;
-		gs_gopark(join_commit, gp);
-	}
-}
-
 /* join_timeout runs on the timer thread: it takes a timed joiner back from the G it
  * waits for, unless that G's exit readied it first. A joiner not yet parked is about to
  * be: wait for its commit. */
@@ -374,12 +355,14 @@ static void join_timeout(struct gs_timer *t)
 	}
 }
 
-int gs_timedjoin(struct g *gp, void **retval, int64_t deadline)
+int gs_join(struct g *gp, void **retval, int64_t deadline)
 {
 	struct g *self = getg();
 
 	if (gp == self)
 		return EDEADLK;
+	if (self == NULL)
+		return join_foreign(gp, retval);
 	for (;;) {
 		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
 
@@ -387,6 +370,10 @@ int gs_timedjoin(struct g *gp, void **retval, int64_t deadline)
 			return claim(gp, retval) ? 0 : EINVAL;
 		if (s != Jjoinable)
 			return EINVAL;
+		if (deadline == 0) {
+			gs_gopark(join_commit, gp);
+			continue;
+		}
 		if (gs_nanotime() >= deadline)
 			return ETIMEDOUT;
 		if (gs_timer_reserve() != 0)

@@ -52,14 +52,11 @@ __attribute__((noreturn)) void gs_goexit(void *retval);
 bool gs_gexit_last(void);
 
 /* gs_join, gs_tryjoin and gs_detach implement pthread_join, tryjoin_np and detach for a
- * G target; they return 0 or the pthread error number. */
-int gs_join(struct g *gp, void **retval);
+ * G target; they return 0 or the pthread error number. gs_join's deadline is in
+ * CLOCK_MONOTONIC ns (0: none; ETIMEDOUT once it passes; only a G may give one). */
+int gs_join(struct g *gp, void **retval, int64_t deadline);
 int gs_tryjoin(struct g *gp, void **retval);
 int gs_detach(struct g *gp);
-
-/* gs_timedjoin is gs_join with a deadline (CLOCK_MONOTONIC ns): ETIMEDOUT once it passes.
- * Runs on a G. */
-int gs_timedjoin(struct g *gp, void **retval, int64_t deadline);
 
 /* gs_handle_g maps a pthread_t to its G, or NULL if it is not one. */
 struct g *gs_handle_g(void *handle);

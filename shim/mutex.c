@@ -59,10 +59,7 @@ static int relock_owned(pthread_mutex_t *m, int32_t id, bool try)
 		return -1;
 	switch (m->__data.__kind & 3) {
 	case PTHREAD_MUTEX_RECURSIVE_NP:
-		if (m->__data.__count == UINT_MAX)
-			return EAGAIN;
-		m->__data.__count++;
-		return 0;
+		return gs_mutex_count_up(m);
 	case PTHREAD_MUTEX_ERRORCHECK_NP:
 		return try ? EBUSY : EDEADLK;
 	default:

@@ -99,10 +99,7 @@ int gs_robust_lock(pthread_mutex_t *m, int64_t deadline)
 		if ((old & FUTEX_TID_MASK) == id) {
 			switch (m->__data.__kind & 3) {
 			case PTHREAD_MUTEX_RECURSIVE_NP:
-				if (m->__data.__count == UINT_MAX)
-					return EAGAIN;
-				m->__data.__count++;
-				return 0;
+				return gs_mutex_count_up(m);
 			case PTHREAD_MUTEX_ERRORCHECK_NP:
 				return EDEADLK;
 			}

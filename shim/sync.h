@@ -3,6 +3,7 @@
 #ifndef GS_SYNC_H
 #define GS_SYNC_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -59,6 +60,15 @@ static inline int32_t gs_lock_id(void)
 	struct g *gp = getg();
 
 	return gp ? gp->lockid : sys_gettid();
+}
+
+/* gs_mutex_count_up: the owner of a recursive mutex locks it once more. */
+static inline int gs_mutex_count_up(pthread_mutex_t *m)
+{
+	if (m->__data.__count == UINT32_MAX)
+		return EAGAIN;
+	m->__data.__count++;
+	return 0;
 }
 
 /* gs_timespec_valid: tv_nsec in [0, 1e9). */

@@ -81,7 +81,7 @@ int pthread_join(pthread_t thread, void **retval)
 
 	if (gp == NULL)
 		return real()->pthread_join(thread, retval);
-	return gs_join(gp, retval);
+	return gs_join(gp, retval, 0);
 }
 
 int pthread_tryjoin_np(pthread_t thread, void **retval)
@@ -102,11 +102,11 @@ static int timedjoin(struct g *gp, void **retval, clockid_t clock, const struct 
 	if (err != EBUSY)
 		return err;
 	if (abs == NULL)
-		return gs_join(gp, retval);
+		return gs_join(gp, retval, 0);
 	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000)
 		return EINVAL;
 	if (getg())
-		return gs_timedjoin(gp, retval, gs_deadline(clock, abs));
+		return gs_join(gp, retval, gs_deadline(clock, abs));
 	/* a foreign joiner cannot park: it polls */
 	for (;;) {
 		err = gs_tryjoin(gp, retval);

@@ -66,7 +66,7 @@ static void *join(struct g *gp)
 {
 	void *ret;
 
-	ck_assert_int_eq(gs_join(gp, &ret), 0);
+	ck_assert_int_eq(gs_join(gp, &ret, 0), 0);
 	return ret;
 }
 
