@@ -3,18 +3,19 @@
 CC      ?= gcc
 BUILD   := build
 CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fno-omit-frame-pointer
-# runtime/ and asm/ are internal to the library; shim/ defines the interposed functions,
-# and the version script keeps every other shim symbol local.
+# runtime/ and asm/ are internal to the library; shim/ and syscall_wrappers/ define the
+# interposed functions, and the version script keeps every other symbol of theirs local.
 HIDDEN  := -fvisibility=hidden
 LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
 LDLIBS  := -ldl -pthread
 
 RUNTIME := $(wildcard runtime/*.c)
 SHIM    := $(wildcard shim/*.c)
+WRAP    := $(wildcard syscall_wrappers/*.c)
 ASM     := $(wildcard asm/*.S)
-HEADERS := $(wildcard runtime/*.h shim/*.h asm/*.h)
+HEADERS := $(wildcard runtime/*.h shim/*.h asm/*.h syscall_wrappers/*.h)
 RT_OBJS := $(RUNTIME:%.c=$(BUILD)/obj/%.o) $(ASM:%.S=$(BUILD)/obj/%.o)
-OBJS    := $(RT_OBJS) $(SHIM:%.c=$(BUILD)/obj/%.o)
+OBJS    := $(RT_OBJS) $(SHIM:%.c=$(BUILD)/obj/%.o) $(WRAP:%.c=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/libgoshim.so
 
 UNIT      := $(wildcard test/unit/*.c)
@@ -32,6 +33,10 @@ $(BUILD)/obj/runtime/%.o: runtime/%.c $(HEADERS) Makefile | deps
 	$(CC) $(CFLAGS) $(HIDDEN) -c $< -o $@
 
 $(BUILD)/obj/shim/%.o: shim/%.c $(HEADERS) Makefile | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/syscall_wrappers/%.o: syscall_wrappers/%.c $(HEADERS) Makefile | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -5,18 +5,37 @@
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../asm/asm.h"
 #include "proc.h"
 #include "runq.h"
+#include "sysmon.h"
 #include "throw.h"
 #include "tls.h"
 
 #define GFREE_LOCAL_MAX 64
 #define G0_STACK_SIZE (256 * 1024)
-#define M_STACK_SIZE (256 * 1024)
 
 struct g *gs_g1;
+
+/* main_stack records the extent the main thread's stack may grow to (not ours to free). */
+static void main_stack(struct gs_stack *st)
+{
+	extern void *__libc_stack_end;
+	uintptr_t hi = ((uintptr_t)__libc_stack_end + 4095) & ~(uintptr_t)4095;
+	struct rlimit rl;
+	size_t size = 8ul << 20;
+
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		size = rl.rlim_cur;
+	else if (getrlimit(RLIMIT_STACK, &rl) == 0)
+		size = 1ul << 30;
+	if (size > hi)
+		size = hi;
+	st->lo = (void *)(hi - size);
+	st->size = size;
+}
 
 const char *gs_schedinit(int gomaxprocs)
 {
@@ -44,6 +63,7 @@ const char *gs_schedinit(int gomaxprocs)
 
 	g1.magic = GS_G_MAGIC;
 	g1.is_main = true;
+	main_stack(&g1.stack);
 	g1.goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
 	g1.lockid = GS_LOCKID_BASE + (int32_t)g1.goid;
 	g1.status = Grunning;
@@ -54,41 +74,6 @@ const char *gs_schedinit(int gomaxprocs)
 	gs_g1 = &g1;
 	atomic_store_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
 	return NULL;
-}
-
-/* ensure_ms creates the Ms beyond M 0, one per P, parked idle. Done at the first newproc,
- * on a thread with a valid TLS: creating an OS thread needs the C library. */
-static int ensure_ms(void)
-{
-	int32_t zero = 0;
-
-	if (atomic_load_explicit(&gs_sched.ms_started, memory_order_acquire) == 1)
-		return 0;
-	if (!atomic_compare_exchange_strong_explicit(&gs_sched.ms_started, &zero, 2,
-						     memory_order_acquire, memory_order_acquire)) {
-		/* another thread is creating them */
-		while (atomic_load_explicit(&gs_sched.ms_started, memory_order_acquire) != 1)
-			sys_sched_yield();
-		return 0;
-	}
-	for (int i = 1; i < gs_sched.gomaxprocs; i++) {
-		struct m *mp = calloc(1, sizeof(*mp));
-		int err;
-
-		if (mp == NULL)
-			return EAGAIN;
-		mp->id = (uint64_t)i;
-		mp->fastrand = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
-		gs_lock(&gs_sched.lock);
-		mput(mp);
-		gs_sched.mcount++;
-		gs_unlock(&gs_sched.lock);
-		err = gs_hooks.newosthread(gs_mstart, mp, M_STACK_SIZE);
-		if (err != 0)
-			gs_throw("newm", "cannot create an OS thread");
-	}
-	atomic_store_explicit(&gs_sched.ms_started, 1, memory_order_release);
-	return 0;
 }
 
 static struct p *curp(void)
@@ -200,7 +185,7 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 	struct g *self = getg();
 	struct p *pp;
 	struct g *gp;
-	int err = ensure_ms();
+	int err = gs_sysmon_start();
 
 	if (err)
 		return err;
@@ -237,7 +222,7 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 		globrunqput(gp);
 		gs_unlock(&gs_sched.lock);
 	}
-	wakep();
+	wakep(true);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "../asm/asm.h"
+#include "sysmon.h"
 #include "proc.h"
 #include "runq.h"
 #include "throw.h"
@@ -49,7 +50,7 @@ void pidleput(struct p *pp)
 }
 
 /* Caller holds sched.lock. */
-static struct p *pidleget(void)
+struct p *pidleget(void)
 {
 	struct p *pp = gs_sched.pidle;
 
@@ -98,48 +99,67 @@ static struct p *releasep(struct m *mp)
 	return pp;
 }
 
-/* startm runs some M on pp, or on an idle P if pp is NULL. Once the Ms beyond M 0 exist
- * (one per P), an idle P implies an M without a P: idle, or about to be. Runs on a G, on
- * g0 or on a foreign thread. */
-static void startm(struct p *pp, bool spinning)
+#define MAX_MS 10000
+
+/* newm starts a new M for pp. Needs the C library: never on g0. */
+static void newm(struct p *pp, bool spinning)
+{
+	struct m *mp = calloc(1, sizeof(*mp));
+
+	if (mp == NULL)
+		gs_throw("newm", "out of memory");
+	gs_lock(&gs_sched.lock);
+	if (gs_sched.mcount >= MAX_MS)
+		gs_throw("newm", "program exceeds 10000-thread limit");
+	mp->id = (uint64_t)gs_sched.mcount++;
+	gs_unlock(&gs_sched.lock);
+	mp->fastrand = 0x9e3779b97f4a7c15ull * (mp->id + 1);
+	mp->spinning = spinning;
+	mp->nextp = pp;
+	/* woken before it starts: mstart's notesleep returns at once */
+	atomic_store_explicit(&mp->park, 1, memory_order_relaxed);
+	if (gs_hooks.newosthread(gs_mstart, mp, M_STACK_SIZE) != 0)
+		gs_throw("newm", "cannot create an OS thread");
+}
+
+/* startm runs some M on pp, or on an idle P if pp is NULL, reusing an idle M or creating
+ * one. On g0 (cancreate false) an M cannot be created: the P goes back and sysmon, asked
+ * to, starts one. Runs on a G, on g0, on sysmon or on a foreign thread. */
+static void startm(struct p *pp, bool spinning, bool cancreate)
 {
 	struct m *mp;
 
-	for (;;) {
-		gs_lock(&gs_sched.lock);
+	gs_lock(&gs_sched.lock);
+	if (pp == NULL) {
+		pp = pidleget();
 		if (pp == NULL) {
-			pp = pidleget();
-			if (pp == NULL) {
-				gs_unlock(&gs_sched.lock);
-				if (spinning)
-					atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1,
-								  memory_order_relaxed);
-				return;
-			}
-		}
-		mp = mget();
-		if (mp == NULL && gs_sched.mcount < gs_sched.gomaxprocs) {
-			/* Before the first newproc only M 0 exists, and it is busy: it will
-			 * find the work itself. */
-			pidleput(pp);
 			gs_unlock(&gs_sched.lock);
 			if (spinning)
 				atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1,
 							  memory_order_relaxed);
 			return;
 		}
+	}
+	mp = mget();
+	if (mp == NULL && !cancreate) {
+		pidleput(pp);
 		gs_unlock(&gs_sched.lock);
-		if (mp)
-			break;
-		/* The M that will be idle is between releasing its P and parking. */
-		sys_sched_yield();
+		if (spinning)
+			atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_relaxed);
+		gs_sysmon_needm();
+		return;
+	}
+	gs_unlock(&gs_sched.lock);
+	if (mp == NULL) {
+		newm(pp, spinning);
+		return;
 	}
 	mp->spinning = spinning;
 	mp->nextp = pp;
 	gs_notewakeup(&mp->park);
 }
 
-void wakep(void)
+void wakep(bool cancreate)
 {
 	int32_t zero = 0;
 
@@ -149,11 +169,37 @@ void wakep(void)
 	    !atomic_compare_exchange_strong_explicit(&gs_sched.nmspinning, &zero, 1,
 						     memory_order_seq_cst, memory_order_relaxed))
 		return;
-	startm(NULL, true);
+	startm(NULL, true, cancreate);
+}
+
+void handoffp(struct p *pp)
+{
+	int32_t zero = 0;
+
+	if (!runqempty(pp) || atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed)) {
+		startm(pp, false, true);
+		return;
+	}
+	/* no work: keep one M spinning if none is, else park the P */
+	if (atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed) +
+			atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed) == 0 &&
+	    atomic_compare_exchange_strong_explicit(&gs_sched.nmspinning, &zero, 1,
+						    memory_order_seq_cst, memory_order_relaxed)) {
+		startm(pp, true, true);
+		return;
+	}
+	gs_lock(&gs_sched.lock);
+	if (atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed)) {
+		gs_unlock(&gs_sched.lock);
+		startm(pp, false, true);
+		return;
+	}
+	pidleput(pp);
+	gs_unlock(&gs_sched.lock);
 }
 
 /* stopm parks mp, which holds no P, until startm hands it one. */
-static void stopm(struct m *mp)
+void stopm(struct m *mp)
 {
 	gs_lock(&gs_sched.lock);
 	mput(mp);
@@ -169,7 +215,7 @@ static void resetspinning(struct m *mp)
 	mp->spinning = false;
 	/* seq_cst pairs with wakep's CAS: either it sees our decrement or we see its work. */
 	if (atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst) == 1)
-		wakep();
+		wakep(false);
 }
 
 static struct g *stealwork(struct m *mp)
@@ -274,7 +320,7 @@ top:
 }
 
 /* execute switches mp to gp: the one thread-pointer install of a G-to-G switch. */
-__attribute__((noreturn)) static void execute(struct m *mp, struct g *gp)
+__attribute__((noreturn)) void execute(struct m *mp, struct g *gp)
 {
 	gp->m = mp;
 	mp->curg = gp;
@@ -318,6 +364,8 @@ void gs_gopark(bool (*commit)(struct g *, void *), void *arg)
 
 void gs_goready(struct g *gp, struct m *mp)
 {
+	bool ong0 = mp != NULL;
+
 	casgstatus(gp, Gwaiting, Grunnable);
 	if (mp == NULL && getg())
 		mp = getg()->m;
@@ -328,7 +376,7 @@ void gs_goready(struct g *gp, struct m *mp)
 		globrunqput(gp);
 		gs_unlock(&gs_sched.lock);
 	}
-	wakep();
+	wakep(!ong0);
 }
 
 static void gosched_m(struct g *gp)

@@ -7,6 +7,8 @@
 
 #include "runtime2.h"
 
+#define M_STACK_SIZE (256 * 1024)	/* an M's own stack, which is its g0 stack */
+
 /* What the runtime needs from the C library, supplied by shim/ at start-up. */
 struct gs_hooks {
 	/* start an OS thread running fn(arg) with the given stack size; 0 or an errno */
@@ -40,8 +42,8 @@ void gs_gosched(void);
  * true keeps it parked until gs_goready, false resumes it at once. Runs on a G. */
 void gs_gopark(bool (*commit)(struct g *, void *), void *arg);
 
-/* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G or g0 (mp given)
- * or a foreign thread (mp NULL and no G). */
+/* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G (mp NULL), on
+ * g0 (its M given), or on a thread with no P (mp NULL, no G: the global queue). */
 void gs_goready(struct g *gp, struct m *mp);
 
 /* gs_goexit ends the running G: it must have run its destructors. Runs on a G. */
@@ -71,9 +73,13 @@ bool gs_sched_idle(struct p *pp);
 /* Internal to runtime/: shared by proc.c and newproc.c. */
 void casgstatus(struct g *gp, uint32_t from, uint32_t to);
 __attribute__((noreturn)) void schedule(struct m *mp);
-void wakep(void);
+void wakep(bool cancreate);
+void handoffp(struct p *pp);
 void acquirep(struct m *mp, struct p *pp);
 void pidleput(struct p *pp);
+struct p *pidleget(void);
+void stopm(struct m *mp);
+__attribute__((noreturn)) void execute(struct m *mp, struct g *gp);
 void mput(struct m *mp);
 void *gs_mstart(void *arg);
 

@@ -40,9 +40,12 @@
  *   Gwaiting  -> Grunnable   goready: the waker queues it.
  *   Grunning  -> Gdead       goexit0 on g0: stack idle; the G is on no queue.
  *   Gdead     -> Gidle       gfget: a recycled G is being set up by its creator.
- * Only a Grunning G's gp->m is valid.
+ *   Grunning  -> Gsyscall    entersyscall: the G's M runs it in the kernel, without a P.
+ *   Gsyscall  -> Grunning    exitsyscall got a P: the same M goes on running it.
+ *   Gsyscall  -> Grunnable   exitsyscall0 on g0: no P; the G is queued, its M parks.
+ * Only a Grunning or Gsyscall G's gp->m is valid.
  */
-enum gstatus { Gidle, Grunnable, Grunning, Gwaiting, Gdead };
+enum gstatus { Gidle, Grunnable, Grunning, Gwaiting, Gdead, Gsyscall };
 
 /*
  * Join state of a G (g.joinstate), as seen by pthread_join/detach and the exiting G's g0.
@@ -115,6 +118,7 @@ struct m {
 	struct g *curg;			/* owner M */
 	struct p *p;			/* owner M */
 	struct p *nextp;		/* written by startm before the wake-up */
+	struct p *oldp;			/* owner M: the P it held when it entered a syscall */
 	bool spinning;			/* owner M; counted in sched.nmspinning */
 	_Atomic uint32_t park;		/* note: stopm sleeps on it */
 	int32_t tid;			/* const after mstart */
@@ -126,8 +130,10 @@ struct m {
  * P status.
  *   Pidle    on sched.pidle, owned by nobody; only pidleget takes it (sched.lock).
  *   Prunning owned by pp->m, which alone touches runq tail, gfree and schedtick.
+ *   Psyscall its M is in a system call (m->oldp); whoever CASes it away owns it: that M
+ *            on return (-> Prunning), or sysmon's retake (-> Pidle, then handoffp).
  */
-enum pstatus { Pidle, Prunning };
+enum pstatus { Pidle, Prunning, Psyscall };
 
 struct p {
 	int32_t id;			/* const */
@@ -135,6 +141,7 @@ struct p {
 	struct m *m;			/* owner M */
 	struct p *link;			/* sched.lock, while Pidle */
 	uint32_t schedtick;		/* owner M */
+	_Atomic uint32_t syscalltick;	/* owner M; read by sysmon */
 	_Atomic uint32_t runqhead;	/* atomic: stealers CAS it */
 	_Atomic uint32_t runqtail;	/* atomic: written only by the owner M */
 	_Atomic(struct g *) runq[GS_RUNQ_SIZE];
@@ -159,7 +166,8 @@ struct schedt {
 	int32_t ngfree;			/* sched.gfree_lock */
 	_Atomic uint64_t goidgen;	/* atomic */
 	_Atomic int32_t ngoroutines;	/* atomic: live Gs; the last to exit ends the process */
-	_Atomic int32_t ms_started;	/* atomic: the Ms beyond M 0 were created */
+	int32_t schedtrace;		/* const after init: GODEBUG schedtrace ms, 0 off */
+	bool scheddetail;		/* const after init: GODEBUG scheddetail=1 */
 	struct p *allp;			/* const after schedinit */
 	int32_t gomaxprocs;		/* const after schedinit */
 };

@@ -127,6 +127,34 @@ int gs_default_procs(void)
 	return n < 1 ? 1 : n;
 }
 
+void gs_parse_godebug(const char *v, struct gs_config *c)
+{
+	while (v && *v) {
+		const char *end = strchr(v, ',');
+		size_t len = end ? (size_t)(end - v) : strlen(v);
+		char item[64];
+		char *eq;
+		long n;
+
+		if (len < sizeof(item)) {
+			memcpy(item, v, len);
+			item[len] = '\0';
+			eq = strchr(item, '=');
+			if (eq) {
+				*eq++ = '\0';
+				n = strspn(eq, "0123456789") == strlen(eq) && *eq && strlen(eq) < 9
+					    ? atol(eq)
+					    : -1;
+				if (strcmp(item, "schedtrace") == 0 && n > 0)
+					c->schedtrace = (int)n;
+				else if (strcmp(item, "scheddetail") == 0 && n >= 0)
+					c->scheddetail = n > 0;
+			}
+		}
+		v = end ? end + 1 : NULL;
+	}
+}
+
 const char *gs_env_parse(struct gs_config *c, char *err, size_t errlen)
 {
 	const char *v;
@@ -134,6 +162,9 @@ const char *gs_env_parse(struct gs_config *c, char *err, size_t errlen)
 	c->gomaxprocs = 0;
 	c->stacksize = 0;
 	c->tls_shared = false;
+	c->schedtrace = 0;
+	c->scheddetail = false;
+	gs_parse_godebug(getenv("GODEBUG"), c);
 	v = getenv("GOMAXPROCS");
 	if (v && *v && !gs_parse_procs(v, &c->gomaxprocs)) {
 		snprintf(err, errlen, "GOMAXPROCS=%s: want a whole number from 1 to %d", v, MAXPROCS);

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "../runtime/sysmon.h"
 #include "../runtime/throw.h"
 #include "../runtime/tls.h"
 #include "env.h"
+#include "../syscall_wrappers/real_sys.h"
 #include "real.h"
 #include "shim.h"
 
@@ -36,6 +38,7 @@ __attribute__((constructor)) static void gs_init(void)
 	int procs;
 
 	gs_real_resolve();
+	gs_real_sys_resolve();
 	if (gs_env_parse(&cfg, err, sizeof(err)))
 		gs_fatal(2, err);
 	gs_attr_defaults();
@@ -52,6 +55,11 @@ __attribute__((constructor)) static void gs_init(void)
 	why = gs_schedinit(procs);
 	if (why)
 		gs_throw("schedinit", why);
+	gs_sched.schedtrace = cfg.schedtrace;
+	gs_sched.scheddetail = cfg.scheddetail;
+	/* Go prints schedtrace lines whether or not the program starts threads */
+	if (cfg.schedtrace && gs_sysmon_start() != 0)
+		gs_throw("sysmon", "cannot start");
 	if (prctl(PR_GET_NAME, gs_g1->name) != 0)
 		strcpy(gs_g1->name, "?");
 	gs_shim.up = true;

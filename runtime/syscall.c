@@ -1,0 +1,66 @@
+/* entersyscall/exitsyscall, after Go's proc.go. May call: proc, locks. */
+#include "../asm/asm.h"
+#include "proc.h"
+#include "runq.h"
+#include "syscall.h"
+#include "tls.h"
+
+void gs_entersyscall(void)
+{
+	struct g *gp = getg();
+	struct m *mp = gp->m;
+	struct p *pp = mp->p;
+
+	casgstatus(gp, Grunning, Gsyscall);
+	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
+	mp->oldp = pp;
+	pp->m = NULL;
+	mp->p = NULL;
+	/* release: sysmon, seeing Psyscall, may take pp and everything we left in it */
+	atomic_store_explicit(&pp->status, Psyscall, memory_order_release);
+}
+
+/* exitsyscall0 runs on g0 when no P was free: the G waits on the global queue. */
+static void exitsyscall0(struct g *gp)
+{
+	struct m *mp = gp->m;
+	struct p *pp;
+
+	casgstatus(gp, Gsyscall, Grunnable);
+	mp->curg = NULL;
+	gs_lock(&gs_sched.lock);
+	pp = pidleget();
+	if (pp == NULL)
+		globrunqput(gp);
+	gs_unlock(&gs_sched.lock);
+	if (pp) {
+		acquirep(mp, pp);
+		execute(mp, gp);
+	}
+	stopm(mp);
+	schedule(mp);
+}
+
+void gs_exitsyscall(void)
+{
+	struct g *gp = getg();
+	struct m *mp = gp->m;
+	struct p *pp = mp->oldp;
+	uint32_t s = Psyscall;
+
+	mp->oldp = NULL;
+	/* acquire pairs with entersyscall's release or the previous owner's */
+	if (!atomic_compare_exchange_strong_explicit(&pp->status, &s, Prunning,
+						     memory_order_acquire, memory_order_relaxed)) {
+		gs_lock(&gs_sched.lock);
+		pp = pidleget();
+		gs_unlock(&gs_sched.lock);
+		if (pp == NULL) {
+			gs_mcall(&gp->sched, mp->g0sp, exitsyscall0, gp);
+			return;
+		}
+	}
+	acquirep(mp, pp);
+	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
+	casgstatus(gp, Gsyscall, Grunning);
+}

@@ -1,0 +1,14 @@
+/* sysmon: the M with no P that retakes Ps from Gs stuck in system calls, starts Ms for
+ * g0 code (which cannot create threads), and prints GODEBUG=schedtrace lines. */
+#ifndef GS_SYSMON_H
+#define GS_SYSMON_H
+
+/* gs_sysmon_start starts sysmon once. Returns 0 or EAGAIN. Runs on a G or a foreign
+ * thread (it creates an OS thread). */
+int gs_sysmon_start(void);
+
+/* gs_sysmon_needm asks sysmon to start an M for an idle P with work. Async-signal-safe;
+ * usable on g0. */
+void gs_sysmon_needm(void);
+
+#endif

@@ -1,0 +1,40 @@
+/* Entering and leaving a blocking call from a wrapper. */
+#ifndef GS_SYSCALL_WRAPPERS_H
+#define GS_SYSCALL_WRAPPERS_H
+
+#include <errno.h>
+#include <stdbool.h>
+
+#include "../runtime/syscall.h"
+#include "../runtime/tls.h"
+
+/* gs_enter brackets the start of a blocking call: true if the caller is a G running on its
+ * own stack, which then gave up its P. A thread that is not a G, or code that runs on an
+ * M's g0 stack with a G's thread pointer (a signal handler interrupting the scheduler),
+ * calls the C library directly instead. */
+static inline bool gs_enter(void)
+{
+	struct g *gp = getg();
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+
+	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
+	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
+		return false;
+	gs_entersyscall();
+	return true;
+}
+
+/* gs_restore_errno sets errno on the thread the G now runs on. Out of line so that the
+ * errno location is looked up afresh (with shared TLS it changes when the G moves). */
+void gs_restore_errno(int e);
+
+/* gs_leave ends a blocking call begun by a true gs_enter, keeping the call's errno. */
+static inline void gs_leave(void)
+{
+	int e = errno;
+
+	gs_exitsyscall();
+	gs_restore_errno(e);
+}
+
+#endif
