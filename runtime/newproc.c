@@ -59,6 +59,7 @@ const char *gs_schedinit(int gomaxprocs)
 	m0.g0sp = ((uintptr_t)st.lo + st.size) & ~(uintptr_t)15;
 	m0.fastrand = 0x9e3779b97f4a7c15ull;
 	gs_sched.mcount = 1;
+	gs_sched.allm = &m0;
 	acquirep(&m0, &gs_sched.allp[0]);
 
 	g1.magic = GS_G_MAGIC;
@@ -72,6 +73,7 @@ const char *gs_schedinit(int gomaxprocs)
 	g1.handle = m0.tcb;
 	m0.curg = &g1;
 	gs_g1 = &g1;
+	gs_sched.allg = &g1;
 	atomic_store_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
 	return NULL;
 }
@@ -196,6 +198,10 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 		if (gp == NULL)
 			return EAGAIN;
 		gp->magic = GS_G_MAGIC;
+		gs_lock(&gs_sched.allglock);
+		gp->alllink = gs_sched.allg;
+		gs_sched.allg = gp;
+		gs_unlock(&gs_sched.allglock);
 	}
 	if (setup_stack(gp, a) != 0 || gs_tls_prepare(gp) != 0) {
 		casgstatus(gp, Gidle, Gdead);
@@ -356,7 +362,7 @@ int gs_join(struct g *gp, void **retval, int64_t deadline)
 		if (s != Jjoinable)
 			return EINVAL;
 		if (deadline == 0) {
-			gs_gopark(join_commit, gp);
+			gs_gopark(join_commit, gp, "pthread_join");
 			continue;
 		}
 		if (gs_nanotime() >= deadline)
@@ -367,7 +373,7 @@ int gs_join(struct g *gp, void **retval, int64_t deadline)
 		self->waittimer.f = join_timeout;
 		self->waittimer.arg = self;
 		gs_timer_add(&self->waittimer);
-		gs_gopark(join_commit, gp);
+		gs_gopark(join_commit, gp, "pthread_join");
 		gs_timer_del(&self->waittimer);
 		gs_timer_unreserve();
 	}

@@ -112,6 +112,8 @@ static void newm(struct p *pp, bool spinning)
 	if (gs_sched.mcount >= MAX_MS)
 		gs_throw("newm", "program exceeds 10000-thread limit");
 	mp->id = (uint64_t)gs_sched.mcount++;
+	mp->alllink = gs_sched.allm;
+	gs_sched.allm = mp;
 	gs_unlock(&gs_sched.lock);
 	mp->fastrand = 0x9e3779b97f4a7c15ull * (mp->id + 1);
 	mp->spinning = spinning;
@@ -353,10 +355,11 @@ static void park_m(struct g *gp)
 	schedule(mp);
 }
 
-void gs_gopark(bool (*commit)(struct g *, void *), void *arg)
+void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason)
 {
 	struct g *gp = getg();
 
+	gp->waitreason = reason;
 	gp->parkfn = commit;
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);

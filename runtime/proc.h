@@ -38,9 +38,10 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 /* gs_gosched yields the running G's P to the next runnable G, if any. Runs on a G. */
 void gs_gosched(void);
 
-/* gs_gopark parks the running G. On g0, once the G is Gwaiting, commit(gp, arg) decides:
- * true keeps it parked until gs_goready, false resumes it at once. Runs on a G. */
-void gs_gopark(bool (*commit)(struct g *, void *), void *arg);
+/* gs_gopark parks the running G, waiting for reason (shown by scheddetail). On g0, once
+ * the G is Gwaiting, commit(gp, arg) decides: true keeps it parked until gs_goready, false
+ * resumes it at once. Runs on a G. */
+void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason);
 
 /* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G (mp NULL), on
  * g0 (its M given), or on a thread with no P (mp NULL, no G: the global queue). */

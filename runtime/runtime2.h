@@ -14,9 +14,11 @@
 
 /*
  * Lock order, outermost first. A holder of a later lock never takes an earlier one, and
- * nobody parks, switches Gs or calls libc while holding any of them.
+ * nobody parks, switches Gs or calls libc while holding any of them (but sysmon, on its own
+ * thread, formats schedtrace lines with snprintf under sched.lock: that takes no lock).
  *   sched.lock       global run queue, idle M and P lists
  *   sched.gfree_lock global free-G list
+ *   sched.allglock   the list of all Gs
  *   sema bucket      a wait queue (sema.c); two only in address order (requeue)
  *   timers.lock      the timer heap (timer.c)
  *   gs_stack pool    the stack pool's free list (stack.c)
@@ -92,6 +94,9 @@ struct g {
 	int32_t lockid;			/* const after newproc: owner id in the mutexes it holds,
 					 * distinct from every kernel thread id */
 	void *robust_held;		/* owner G: robust mutexes it holds (shim/robust.c) */
+	const char *waitreason;		/* owner G: why it is Gwaiting, in Go's words where one
+					 * fits (scheddetail) */
+	struct g *alllink;		/* sched.allglock: every G ever made */
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
 	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */
@@ -124,6 +129,7 @@ struct m {
 	int32_t tid;			/* const after mstart */
 	uint64_t fastrand;		/* owner M */
 	struct m *schedlink;		/* sched.lock */
+	struct m *alllink;		/* sched.lock: every M */
 };
 
 /*
@@ -166,6 +172,9 @@ struct schedt {
 	int32_t ngfree;			/* sched.gfree_lock */
 	_Atomic uint64_t goidgen;	/* atomic */
 	_Atomic int32_t ngoroutines;	/* atomic: live Gs; the last to exit ends the process */
+	struct m *allm;			/* sched.lock */
+	struct gs_lock allglock;
+	struct g *allg;			/* sched.allglock */
 	int32_t schedtrace;		/* const after init: GODEBUG schedtrace ms, 0 off */
 	bool scheddetail;		/* const after init: GODEBUG scheddetail=1 */
 	struct p *allp;			/* const after schedinit */

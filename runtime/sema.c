@@ -131,7 +131,8 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 		gp->waittimer.arg = gp;
 		gs_timer_add(&gp->waittimer);
 	}
-	gs_gopark(sema_commit, b);
+	gs_gopark(sema_commit, b, gp->waitreason ? gp->waitreason : "semacquire");
+	gp->waitreason = NULL;
 	if (deadline) {
 		gs_timer_del(&gp->waittimer);
 		gs_timer_unreserve();

@@ -7,6 +7,7 @@
  * spinning, and the call is younger than 10 ms. */
 #include <errno.h>
 #include <linux/futex.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -87,33 +88,116 @@ static bool work_waiting(void)
 	return false;
 }
 
-/* schedtrace prints Go 1.19's SCHED line, on sysmon's own thread. */
-static void schedtrace(int64_t now)
+/* tracebuf collects one schedtrace report; it is written with one raw write per line. */
+struct tracebuf {
+	char buf[512];
+	int n;
+};
+
+__attribute__((format(printf, 2, 3))) static void tprintf(struct tracebuf *t, const char *f, ...)
 {
-	char buf[4096];
+	va_list ap;
 	int n;
 
-	gs_lock(&gs_sched.lock);
-	n = snprintf(buf, sizeof(buf),
-		     "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
-		     "idlethreads=%d runqueue=%d",
-		     (long long)((now - sysmon.start) / 1000000), gs_sched.gomaxprocs,
-		     atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed),
-		     gs_sched.mcount + 1 /* sysmon */,
-		     atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed),
-		     gs_sched.nmidle,
-		     atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed));
-	for (int i = 0; i < gs_sched.gomaxprocs && n < (int)sizeof(buf) - 16; i++) {
-		struct p *pp = &gs_sched.allp[i];
-		uint32_t h = atomic_load_explicit(&pp->runqhead, memory_order_relaxed);
-		uint32_t t = atomic_load_explicit(&pp->runqtail, memory_order_relaxed);
+	va_start(ap, f);
+	n = vsnprintf(t->buf + t->n, sizeof(t->buf) - (size_t)t->n, f, ap);
+	va_end(ap);
+	if (n > 0)
+		t->n = t->n + n < (int)sizeof(t->buf) ? t->n + n : (int)sizeof(t->buf) - 1;
+	if (t->n > 0 && t->buf[t->n - 1] == '\n') {
+		/* nothing to do if stderr is gone */
+		(void)sys_write(2, t->buf, (size_t)t->n);
+		t->n = 0;
+	}
+}
 
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%u%s", i == 0 ? " [" : " ",
-			      t - h, i == gs_sched.gomaxprocs - 1 ? "]\n" : "");
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+/* go_gstatus is a G status in Go's numbering (runtime2.go), which scheddetail prints. */
+static int go_gstatus(uint32_t s)
+{
+	static const int go[] = { [Gidle] = 0, [Grunnable] = 1, [Grunning] = 2, [Gsyscall] = 3,
+				  [Gwaiting] = 4, [Gdead] = 6 };
+
+	return go[s];
+}
+
+static bool m_idle(struct m *mp)
+{
+	for (struct m *x = gs_sched.midle; x; x = x->schedlink) {
+		if (x == mp)
+			return true;
+	}
+	return false;
+}
+
+/* detail prints scheddetail's P, M and G lines. Caller holds sched.lock. */
+static void detail(struct tracebuf *t)
+{
+	for (int i = 0; i < gs_sched.gomaxprocs; i++) {
+		struct p *pp = &gs_sched.allp[i];
+		struct m *mp = pp->m;
+
+		tprintf(t, "  P%d: status=%u schedtick=%u syscalltick=%u m=%lld runqsize=%u "
+			   "gfreecnt=%d timerslen=0\n",
+			i, atomic_load_explicit(&pp->status, memory_order_relaxed), pp->schedtick,
+			atomic_load_explicit(&pp->syscalltick, memory_order_relaxed),
+			mp ? (long long)mp->id : -1ll,
+			atomic_load_explicit(&pp->runqtail, memory_order_relaxed) -
+				atomic_load_explicit(&pp->runqhead, memory_order_relaxed),
+			pp->gfreecnt);
+	}
+	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
+		struct g *gp = mp->curg;
+
+		tprintf(t, "  M%llu: p=%d curg=%lld mallocing=0 throwing=0 preemptoff= locks=0 "
+			   "dying=0 spinning=%s blocked=%s lockedg=-1\n",
+			(unsigned long long)mp->id, mp->p ? mp->p->id : -1,
+			gp ? (long long)gp->goid : -1ll, tf(mp->spinning), tf(m_idle(mp)));
+	}
+	gs_lock(&gs_sched.allglock);
+	for (struct g *gp = gs_sched.allg; gp; gp = gp->alllink) {
+		uint32_t s = atomic_load_explicit(&gp->status, memory_order_relaxed);
+		const char *why = s == Gwaiting && gp->waitreason ? gp->waitreason : "";
+		struct m *mp = s == Grunning || s == Gsyscall ? gp->m : NULL;
+
+		tprintf(t, "  G%llu: status=%d(%s) m=%lld lockedm=-1\n",
+			(unsigned long long)gp->goid, go_gstatus(s), why,
+			mp ? (long long)mp->id : -1ll);
+	}
+	gs_unlock(&gs_sched.allglock);
+}
+
+/* schedtrace prints Go 1.19's report, on sysmon's own thread. */
+static void schedtrace(int64_t now)
+{
+	struct tracebuf t = { .n = 0 };
+
+	gs_lock(&gs_sched.lock);
+	tprintf(&t, "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
+		    "idlethreads=%d runqueue=%d",
+		(long long)((now - sysmon.start) / 1000000), gs_sched.gomaxprocs,
+		atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed),
+		gs_sched.mcount + 1 /* sysmon */,
+		atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed), gs_sched.nmidle,
+		atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed));
+	if (gs_sched.scheddetail) {
+		tprintf(&t, " gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n");
+		detail(&t);
+	} else {
+		for (int i = 0; i < gs_sched.gomaxprocs; i++) {
+			struct p *pp = &gs_sched.allp[i];
+
+			tprintf(&t, "%s%u%s", i == 0 ? " [" : " ",
+				atomic_load_explicit(&pp->runqtail, memory_order_relaxed) -
+					atomic_load_explicit(&pp->runqhead, memory_order_relaxed),
+				i == gs_sched.gomaxprocs - 1 ? "]\n" : "");
+		}
 	}
 	gs_unlock(&gs_sched.lock);
-	/* nothing to do if stderr is gone */
-	(void)sys_write(2, buf, (size_t)n);
 }
 
 static void *sysmon_main(void *arg)

@@ -14,6 +14,7 @@
 
 #include "../runtime/sema.h"
 #include "../runtime/timer.h"
+#include "../runtime/tls.h"
 #include "real.h"
 #include "sync.h"
 
@@ -94,7 +95,11 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
 		return err;
 	}
+	if (getg())
+		getg()->waitreason = "sync.Cond.Wait";
 	r = gs_sema_wait(&g->seq, seq, GS_BITSET_ANY, deadline);
+	if (getg())
+		getg()->waitreason = NULL;
 	atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
 	if (goaware)
 		gs_mutex_relock(m);
