@@ -54,8 +54,10 @@ const char *gs_schedinit(int gomaxprocs)
 	}
 	atomic_store_explicit(&gs_sched.allp[0].status, Prunning, memory_order_relaxed);
 	m0.tid = sys_gettid();
-	m0.tcb = gs_tls_thread_pointer();
-	m0.tp = m0.tcb;
+	m0.tp = gs_tls_thread_pointer();
+	m0.tcb = gs_tls_new_m();
+	if (m0.tcb == NULL)
+		return "out of memory";
 	m0.g0sp = ((uintptr_t)st.lo + st.size) & ~(uintptr_t)15;
 	m0.fastrand = 0x9e3779b97f4a7c15ull;
 	gs_sched.mcount = 1;
@@ -70,7 +72,7 @@ const char *gs_schedinit(int gomaxprocs)
 	g1.status = Grunning;
 	g1.m = &m0;
 	gs_tls_bind_main(&g1);
-	g1.handle = m0.tcb;
+	g1.handle = g1.tcb;
 	m0.curg = &g1;
 	gs_g1 = &g1;
 	gs_sched.allg = &g1;
@@ -182,7 +184,7 @@ static void init_frame(struct g *gp)
 	gp->sched.sp = (uintptr_t)frame;
 }
 
-int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out)
+static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out)
 {
 	struct g *self = getg();
 	struct p *pp;
@@ -232,6 +234,15 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 	return 0;
 }
 
+int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out)
+{
+	struct g *self = gs_acquirem();
+	int r = newproc1(start, arg, a, out);
+
+	gs_releasem(self);
+	return r;
+}
+
 /* gs_gstart is a new G's first frame: called from gs_gstart_asm on the G's stack. */
 __attribute__((noreturn)) void gs_gstart(struct g *gp)
 {
@@ -249,6 +260,8 @@ static void goexit0(struct g *gp)
 	uintptr_t s;
 
 	mp->curg = NULL;
+	/* once it is Gdead and claimed, the G's TCB may be recycled: stop using it */
+	gs_tls_install_m(mp);
 	casgstatus(gp, Grunning, Gdead);
 	for (;;) {
 		s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
@@ -292,9 +305,12 @@ static bool claim(struct g *gp, void **retval)
 	if (!atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, Jclaimed,
 						     memory_order_acquire, memory_order_relaxed))
 		return false;
+	struct g *self = gs_acquirem();
+
 	if (retval)
 		*retval = gp->retval;
 	gfput(curp(), gp);
+	gs_releasem(self);
 	return true;
 }
 

@@ -203,6 +203,7 @@ void handoffp(struct p *pp)
 /* stopm parks mp, which holds no P, until startm hands it one. */
 void stopm(struct m *mp)
 {
+	gs_tls_install_m(mp);
 	gs_lock(&gs_sched.lock);
 	mput(mp);
 	gs_unlock(&gs_sched.lock);
@@ -369,9 +370,11 @@ void gs_goready(struct g *gp, struct m *mp)
 {
 	bool ong0 = mp != NULL;
 
+	struct g *self = ong0 ? NULL : gs_acquirem();
+
 	casgstatus(gp, Gwaiting, Grunnable);
-	if (mp == NULL && getg())
-		mp = getg()->m;
+	if (mp == NULL && self)
+		mp = self->m;
 	if (mp) {
 		runqput(mp->p, gp, true);
 	} else {
@@ -380,6 +383,7 @@ void gs_goready(struct g *gp, struct m *mp)
 		gs_unlock(&gs_sched.lock);
 	}
 	wakep(!ong0);
+	gs_releasem(self);
 }
 
 static void gosched_m(struct g *gp)

@@ -105,6 +105,8 @@ struct g {
 	void *retval;			/* written before Jexited, read by the joiner */
 	bool is_main;			/* G 1: its stack and TCB are the process's */
 	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
+	int32_t inruntime;		/* owner G: inside runtime code that uses its M's P, where a
+					 * signal handler's blocking call must not hand the P off */
 	char name[GS_NAME_LEN];		/* owner G, or creator before the G runs */
 	_Atomic uintptr_t waitaddr;	/* sema bucket lock: the address waited on */
 	struct g *waitnext, *waitprev;	/* sema bucket lock */

@@ -101,7 +101,7 @@ static int wait_foreign(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int
 	return 0;
 }
 
-int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
 {
 	struct g *gp = getg();
 	struct bucket *b = bucket_of((uintptr_t)addr);
@@ -141,6 +141,15 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 										   : -ETIMEDOUT;
 }
 
+int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_wait1(addr, val, bits, deadline);
+
+	gs_releasem(self);
+	return r;
+}
+
 /* take moves up to n waiters on addr with matching bits from b to the list *out (linked
  * through waitnext, oldest first), marking them woken. Caller holds b->lock. */
 static int take(struct bucket *b, uintptr_t addr, int n, uint32_t bits, struct g **out)
@@ -175,7 +184,7 @@ static void ready_all(struct g *list)
 	}
 }
 
-int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
+static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits)
 {
 	struct bucket *b = bucket_of((uintptr_t)addr);
 	struct g *list = NULL;
@@ -194,6 +203,15 @@ int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
 			k += (int)r;
 	}
 	return k;
+}
+
+int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_wake1(addr, n, bits);
+
+	gs_releasem(self);
+	return r;
 }
 
 static void lock_pair(struct bucket *a, struct bucket *b)
@@ -216,8 +234,8 @@ static void unlock_pair(struct bucket *a, struct bucket *b)
 		gs_unlock(&b->lock);
 }
 
-int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
-		    int check, uint32_t val)
+static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
+			 int check, uint32_t val)
 {
 	struct bucket *bf = bucket_of((uintptr_t)from), *bt = bucket_of((uintptr_t)to);
 	struct g *list = NULL, *moved = NULL;
@@ -247,4 +265,14 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
 			woken += (int)r;
 	}
 	return woken + nmoved;
+}
+
+int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
+		    int check, uint32_t val)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_requeue1(from, to, nwake, nmove, check, val);
+
+	gs_releasem(self);
+	return r;
 }

@@ -11,6 +11,7 @@ void gs_entersyscall(void)
 	struct m *mp = gp->m;
 	struct p *pp = mp->p;
 
+	gp->inruntime++;
 	casgstatus(gp, Grunning, Gsyscall);
 	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
 	mp->oldp = pp;
@@ -57,10 +58,12 @@ void gs_exitsyscall(void)
 		gs_unlock(&gs_sched.lock);
 		if (pp == NULL) {
 			gs_mcall(&gp->sched, mp->g0sp, exitsyscall0, gp);
+			gp->inruntime--;
 			return;
 		}
 	}
 	acquirep(mp, pp);
 	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
 	casgstatus(gp, Gsyscall, Grunning);
+	gp->inruntime--;
 }

@@ -153,7 +153,8 @@ void gs_tls_bind_main(struct g *gp)
 	gs_curg = gp;
 }
 
-/* fill_tcb writes the struct pthread fields glibc reads, for a TCB zeroed but for its dtv. */
+/* fill_tcb writes the struct pthread fields glibc reads, for a TCB zeroed but for its dtv;
+ * gp NULL for an M's own TCB. */
 static void fill_tcb(struct g *gp, char *pd)
 {
 	char *creator = gs_tls_thread_pointer();
@@ -172,7 +173,7 @@ static void fill_tcb(struct g *gp, char *pd)
 	}
 	if (lay.specific)
 		*(char **)(pd + lay.specific) = pd + lay.specific_1st;
-	if (lay.stackblock && gp->stack.lo) {
+	if (lay.stackblock && gp && gp->stack.lo) {
 		*(void **)(pd + lay.stackblock) = gp->stack.base ? gp->stack.base : gp->stack.lo;
 		*(size_t *)(pd + lay.stackblock + 8) = gp->stack.size + gp->stack.guard;
 		*(size_t *)(pd + lay.stackblock + 16) = gp->stack.guard;
@@ -181,6 +182,20 @@ static void fill_tcb(struct g *gp, char *pd)
 	if (lay.rseq_cpu_id)
 		*(int32_t *)(pd + lay.rseq_cpu_id) = RSEQ_CPU_ID_REGISTRATION_FAILED;
 	*(struct g **)(pd + gs_tls.curg_off) = gp;
+}
+
+void *gs_tls_new_m(void)
+{
+	char *tcb;
+
+	if (!gs_tls.private)
+		return gs_tls_thread_pointer();
+	tcb = lay.allocate_tls(NULL);
+	if (tcb) {
+		fill_tcb(NULL, tcb);
+		*(int32_t *)(tcb + lay.tid) = sys_gettid();
+	}
+	return tcb;
 }
 
 /* recycle resets a dead G's TLS as nptl resets a cached stack's, except that the C

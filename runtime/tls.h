@@ -21,6 +21,24 @@ static inline struct g *getg(void)
 	return gs_curg;
 }
 
+/* gs_acquirem and gs_releasem bracket runtime code that a G runs on its own stack and that
+ * uses its M's P (Go's acquirem): a signal handler interrupting it makes its blocking calls
+ * without a hand-off (syscall_wrappers checks inruntime). NULL-safe for foreign threads. */
+static inline struct g *gs_acquirem(void)
+{
+	struct g *gp = getg();
+
+	if (gp)
+		gp->inruntime++;
+	return gp;
+}
+
+static inline void gs_releasem(struct g *gp)
+{
+	if (gp)
+		gp->inruntime--;
+}
+
 struct gs_tls {
 	bool private;			/* const after init: one TCB per G */
 	bool fsgsbase;			/* const after init: wrfsbase usable */
@@ -45,6 +63,11 @@ int gs_tls_prepare(struct g *gp);
  * pthread_exit unwinding ends (its start_thread keeps one the same way). Returns false if
  * this C library's layout is not known well enough, or TLS is shared. Runs on gp. */
 bool gs_tls_set_unwind_base(struct g *gp, void *buf);
+
+/* gs_tls_new_m makes a TCB of its own for M 0, whose thread's TCB is G 1's (private TLS);
+ * with shared TLS it is the running thread's. Returns NULL if out of memory. Runs once, on
+ * the main thread. */
+void *gs_tls_new_m(void);
 
 /* gs_tls_set_tid records the kernel thread id of the M that runs gp where the C library
  * keeps it in the TCB. Runs on g0. */
@@ -74,6 +97,25 @@ static inline void gs_tls_install(struct m *mp, struct g *gp)
 	if (gs_tls.fsgsbase)
 		__asm__ volatile("wrfsbase %0" : : "r"(gp->tcb) : "memory");
 	else if (sys_arch_prctl(0x1002 /* ARCH_SET_FS */, (uintptr_t)gp->tcb) != 0)
+		gs_throw("tls install", "arch_prctl(ARCH_SET_FS) failed");
+}
+
+/* gs_tls_install_m gives mp its own thread pointer back, so that no G's TLS stays loaded
+ * on an M that is not running that G: a signal handler would run on it meanwhile (twice at
+ * once if the G runs elsewhere, or on freed memory once the G is recycled). Done when a G
+ * exits and when an M parks. Runs on g0. */
+static inline void gs_tls_install_m(struct m *mp)
+{
+	if (!gs_tls.private) {
+		*(struct g **)((char *)mp->tcb + gs_tls.curg_off) = NULL;
+		return;
+	}
+	if (mp->tp == mp->tcb)
+		return;
+	mp->tp = mp->tcb;
+	if (gs_tls.fsgsbase)
+		__asm__ volatile("wrfsbase %0" : : "r"(mp->tcb) : "memory");
+	else if (sys_arch_prctl(0x1002 /* ARCH_SET_FS */, (uintptr_t)mp->tcb) != 0)
 		gs_throw("tls install", "arch_prctl(ARCH_SET_FS) failed");
 }
 

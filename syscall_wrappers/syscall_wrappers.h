@@ -9,15 +9,16 @@
 #include "../runtime/tls.h"
 
 /* gs_enter brackets the start of a blocking call: true if the caller is a G running on its
- * own stack, which then gave up its P. A thread that is not a G, or code that runs on an
- * M's g0 stack with a G's thread pointer (a signal handler interrupting the scheduler),
- * calls the C library directly instead. */
+ * own stack outside the runtime, which then gave up its P. A thread that is not a G, and a
+ * signal handler interrupting the scheduler (on g0, with a G's thread pointer) or runtime
+ * code that uses the P, call the C library directly instead. */
 static inline bool gs_enter(void)
 {
 	struct g *gp = getg();
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 
-	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
+	if (gp == NULL || gp->inruntime ||
+	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
 		return false;
 	gs_entersyscall();
