@@ -21,7 +21,7 @@ LIB     := $(BUILD)/libgoshim.so
 UNIT      := $(wildcard test/unit/*.c)
 UNIT_BINS := $(UNIT:test/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps demo check unit progs env exports bench clean
+.PHONY: all deps demo check unit progs env exports schedtrace bench clean
 
 all: deps $(LIB)
 
@@ -68,11 +68,15 @@ progs: $(LIB)
 env: $(LIB)
 	@test/env/run $(LIB) $(BUILD)
 
+schedtrace: $(LIB)
+	@test/schedtrace $(LIB) $(BUILD)
+
 check: all
 	@status=0; \
 	$(MAKE) --no-print-directory exports || status=1; \
 	$(MAKE) --no-print-directory unit || status=1; \
 	$(MAKE) --no-print-directory env || status=1; \
+	$(MAKE) --no-print-directory schedtrace || status=1; \
 	$(MAKE) --no-print-directory progs || status=1; \
 	if [ $$status = 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi; \
 	exit $$status
