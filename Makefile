@@ -5,9 +5,9 @@ BUILD   := build
 CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fno-omit-frame-pointer
 # runtime/ and asm/ are internal to the library; shim/ and syscall_wrappers/ define the
 # interposed functions, and the version script keeps every other symbol of theirs local.
-HIDDEN  := -fvisibility=hidden
+HIDDEN  := -fvisibility=hidden $(shell pkg-config --cflags libunwind)
 LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
-LDLIBS  := -ldl -pthread
+LDLIBS  := -ldl -pthread $(shell pkg-config --libs libunwind)
 
 RUNTIME := $(wildcard runtime/*.c)
 SHIM    := $(wildcard shim/*.c)
@@ -54,7 +54,7 @@ $(BUILD)/libgoshim_rt.a: $(RT_OBJS) $(BUILD)/obj/shim/env.o
 $(BUILD)/unit/%: test/unit/%.c $(BUILD)/libgoshim_rt.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(shell pkg-config --cflags check) \
-		-o $@ $< $(BUILD)/libgoshim_rt.a $(shell pkg-config --libs check) -ldl -pthread
+		-o $@ $< $(BUILD)/libgoshim_rt.a $(shell pkg-config --libs check) $(shell pkg-config --libs libunwind) -ldl -pthread
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail

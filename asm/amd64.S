@@ -66,4 +66,72 @@ gs_gstart_asm:
 	.cfi_endproc
 	.size	gs_gstart_asm, .-gs_gstart_asm
 
+/* gs_preempt_asm is where a preemption signal sends an interrupted G (runtime/preempt.c):
+ * the handler pushed the interrupted rip 128 bytes below the interrupted rsp (past the red
+ * zone). It saves every register, the flags and the whole XSAVE state (x87, SSE, AVX,
+ * AVX-512: gs_xsave_size bytes), calls gs_preempt_park on a 64-byte aligned stack, restores
+ * everything and returns to the interrupted instruction, dropping the red zone gap. */
+	.globl	gs_preempt_asm
+	.hidden	gs_preempt_asm
+	.type	gs_preempt_asm, @function
+gs_preempt_asm:
+	.cfi_startproc
+	.cfi_undefined rip
+	pushfq
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %rbx
+	subq	gs_xsave_size(%rip), %rsp
+	andq	$-64, %rsp
+	/* XRSTOR faults unless the XSAVE header's reserved bytes are zero */
+	xorl	%eax, %eax
+	movq	%rax, 512(%rsp)
+	movq	%rax, 520(%rsp)
+	movq	%rax, 528(%rsp)
+	movq	%rax, 536(%rsp)
+	movq	%rax, 544(%rsp)
+	movq	%rax, 552(%rsp)
+	movq	%rax, 560(%rsp)
+	movq	%rax, 568(%rsp)
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xsave64	(%rsp)
+	call	gs_preempt_park
+	movl	$-1, %eax
+	movl	$-1, %edx
+	xrstor64 (%rsp)
+	movq	%rbx, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	popfq
+	ret	$128
+	.cfi_endproc
+	.size	gs_preempt_asm, .-gs_preempt_asm
+
 	.section .note.GNU-stack,"",@progbits

@@ -88,6 +88,7 @@ void acquirep(struct m *mp, struct p *pp)
 		gs_throw("acquirep", "M or P already bound");
 	mp->p = pp;
 	pp->m = mp;
+	atomic_store_explicit(&pp->status, Prunning, memory_order_relaxed);
 }
 
 static struct p *releasep(struct m *mp)
@@ -275,7 +276,8 @@ static struct g *findrunnable(struct m *mp)
 top:
 	pp = mp->p;
 	/* 1. Fairness: now and then the global queue goes first. */
-	if (pp->schedtick % GLOBRUNQ_FAIR_TICK == 0 && (gp = globrunqget_locked(pp, 1)))
+	if (atomic_load_explicit(&pp->schedtick, memory_order_relaxed) % GLOBRUNQ_FAIR_TICK == 0 &&
+	    (gp = globrunqget_locked(pp, 1)))
 		return gp;
 	/* 2. Local queue, then 3. global queue (the local one is empty: room for a batch). */
 	if ((gp = runqget(pp)) || (gp = globrunqget_locked(pp, 0)))
@@ -328,7 +330,9 @@ __attribute__((noreturn)) void execute(struct m *mp, struct g *gp)
 	gp->m = mp;
 	mp->curg = gp;
 	casgstatus(gp, Grunnable, Grunning);
-	mp->p->schedtick++;
+	atomic_store_explicit(&mp->p->schedtick,
+			      atomic_load_explicit(&mp->p->schedtick, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 	gs_tls_set_tid(gp, mp->tid);
 	gs_tls_install(mp, gp);
 	gs_gogo(&gp->sched);

@@ -105,6 +105,7 @@ struct g {
 	void *retval;			/* written before Jexited, read by the joiner */
 	bool is_main;			/* G 1: its stack and TCB are the process's */
 	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
+	_Atomic uint32_t preempt;	/* set by sysmon: yield at the next safe point */
 	int32_t inruntime;		/* owner G: inside runtime code that uses its M's P, where a
 					 * signal handler's blocking call must not hand the P off */
 	char name[GS_NAME_LEN];		/* owner G, or creator before the G runs */
@@ -148,7 +149,7 @@ struct p {
 	_Atomic uint32_t status;	/* enum pstatus */
 	struct m *m;			/* owner M */
 	struct p *link;			/* sched.lock, while Pidle */
-	uint32_t schedtick;		/* owner M */
+	_Atomic uint32_t schedtick;	/* owner M; read by sysmon */
 	_Atomic uint32_t syscalltick;	/* owner M; read by sysmon */
 	_Atomic uint32_t runqhead;	/* atomic: stealers CAS it */
 	_Atomic uint32_t runqtail;	/* atomic: written only by the owner M */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "preempt.h"
 #include "proc.h"
 #include "runq.h"
 #include "sys.h"
@@ -24,7 +25,11 @@
 #define SYSCALL_FORCE_RETAKE 10000000ll
 #define SYSMON_STACK (128 * 1024)
 
+#define FORCE_PREEMPT 10000000ll	/* a G running this long is asked to yield */
+
 struct sysmontick {
+	uint32_t schedtick;
+	int64_t schedwhen;
 	uint32_t syscalltick;
 	int64_t syscallwhen;
 };
@@ -48,6 +53,17 @@ static uint32_t retake(int64_t now)
 		uint32_t s = Psyscall;
 		uint32_t t;
 
+		if (atomic_load_explicit(&pp->status, memory_order_relaxed) == Prunning) {
+			t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
+			if (pd->schedtick != t) {
+				pd->schedtick = t;
+				pd->schedwhen = now;
+			} else if (now - pd->schedwhen >= FORCE_PREEMPT) {
+				gs_preemptone(pp);
+				pd->schedwhen = now;	/* ask again in 10 ms, not every tick */
+			}
+			continue;
+		}
 		if (atomic_load_explicit(&pp->status, memory_order_relaxed) != Psyscall)
 			continue;
 		t = atomic_load_explicit(&pp->syscalltick, memory_order_relaxed);
@@ -143,7 +159,8 @@ static void detail(struct tracebuf *t)
 
 		tprintf(t, "  P%d: status=%u schedtick=%u syscalltick=%u m=%lld runqsize=%u "
 			   "gfreecnt=%d timerslen=0\n",
-			i, atomic_load_explicit(&pp->status, memory_order_relaxed), pp->schedtick,
+			i, atomic_load_explicit(&pp->status, memory_order_relaxed),
+			atomic_load_explicit(&pp->schedtick, memory_order_relaxed),
 			atomic_load_explicit(&pp->syscalltick, memory_order_relaxed),
 			mp ? (long long)mp->id : -1ll,
 			atomic_load_explicit(&pp->runqtail, memory_order_relaxed) -
@@ -164,6 +181,8 @@ static void detail(struct tracebuf *t)
 		const char *why = s == Gwaiting && gp->waitreason ? gp->waitreason : "";
 		struct m *mp = s == Grunning || s == Gsyscall ? gp->m : NULL;
 
+		if (gp->goid == 0)
+			continue;	/* being made by newproc */
 		tprintf(t, "  G%llu: status=%d(%s) m=%lld lockedm=-1\n",
 			(unsigned long long)gp->goid, go_gstatus(s), why,
 			mp ? (long long)mp->id : -1ll);

@@ -62,5 +62,6 @@ __attribute__((constructor)) static void gs_init(void)
 		gs_throw("sysmon", "cannot start");
 	if (prctl(PR_GET_NAME, gs_g1->name) != 0)
 		strcpy(gs_g1->name, "?");
+	gs_signal_init();
 	gs_shim.up = true;
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 
+#include "../runtime/preempt.h"
 #include "../runtime/proc.h"
 #include "../runtime/sema.h"
 #include "../runtime/sys.h"
@@ -98,6 +99,10 @@ static int lock(pthread_mutex_t *m, int64_t deadline)
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
+	struct g *gp = getg();
+
+	if (gp)
+		gs_preempt_check(gp);
 	if (!gs_mutex_goaware(m))
 		return real()->pthread_mutex_lock(m);
 	return lock(m, 0);

@@ -1,5 +1,6 @@
 /* Resolution of the C library's definitions. May call: dlsym, gs_fatal. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <dlfcn.h>
 
 #include "../runtime/throw.h"
@@ -77,6 +78,8 @@ void gs_real_resolve(void)
 	r->pthread_rwlock_clockwrlock = need("pthread_rwlock_clockwrlock");
 	r->pthread_rwlock_unlock = need("pthread_rwlock_unlock");
 	r->syscall = need("syscall");
+	r->sigaction = need("sigaction");
+	r->signal = need("signal");
 	r->call_tls_dtors = dlsym(RTLD_NEXT, "__call_tls_dtors");
 	r->io_enable_locks = dlsym(RTLD_NEXT, "_IO_enable_locks");
 	r->pthread_create = need("pthread_create");

@@ -4,6 +4,7 @@
 #define GS_REAL_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <threads.h>
@@ -67,6 +68,8 @@ struct gs_real {
 	int (*pthread_rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
 	int (*pthread_rwlock_unlock)(pthread_rwlock_t *);
 	long (*syscall)(long, ...);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	__sighandler_t (*signal)(int, __sighandler_t);
 	void (*call_tls_dtors)(void);		/* __call_tls_dtors: C++ thread_local */
 	void (*io_enable_locks)(void);		/* _IO_enable_locks: stdio locking on */
 };

@@ -26,6 +26,9 @@ void gs_keys_exit(struct g *gp);
 /* gs_gmain is the body of every G but G 1 (gs_hooks.gmain). */
 __attribute__((noreturn)) void gs_gmain(struct g *gp);
 
+/* gs_signal_init installs goshim's preemption signal handler. */
+void gs_signal_init(void);
+
 /* gs_thread_exit is the exit path of every G. */
 __attribute__((noreturn)) void gs_thread_exit(void *retval);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "../runtime/preempt.h"
 #include "../runtime/syscall.h"
 #include "../runtime/tls.h"
 
@@ -21,6 +22,7 @@ static inline bool gs_enter(void)
 	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
 		return false;
+	gs_preempt_check(gp);
 	gs_entersyscall();
 	return true;
 }

@@ -1,0 +1,35 @@
+/* Preemption: a G that has run for 10 ms is asked to yield, by a flag checked at interposed
+ * calls and by a signal whose handler switches only at a safe point. */
+#ifndef GS_PREEMPT_H
+#define GS_PREEMPT_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "runtime2.h"
+
+#define GS_PREEMPT_SIGNAL SIGURG
+
+/* gs_preempt_init learns where the C library, the dynamic loader and goshim live, and
+ * whether the signal path can be used. Runs once, in the constructor. */
+void gs_preempt_init(void);
+
+/* gs_preemptone asks the G running on pp to yield. Runs on sysmon. */
+void gs_preemptone(struct p *pp);
+
+/* gs_preempt_signal handles a GS_PREEMPT_SIGNAL: returns false if goshim did not send it
+ * (it belongs to the program), true otherwise (whether or not it switched). Runs in the
+ * signal handler. */
+bool gs_preempt_signal(siginfo_t *si, void *uctx);
+
+/* gs_preempt_check yields if sysmon asked the running G to (the cooperative path, at
+ * interposed calls). Runs on a G. */
+void gs_preempt_check_slow(struct g *gp);
+
+static inline void gs_preempt_check(struct g *gp)
+{
+	if (__builtin_expect(atomic_load_explicit(&gp->preempt, memory_order_relaxed), 0))
+		gs_preempt_check_slow(gp);
+}
+
+#endif
