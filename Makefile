@@ -21,7 +21,7 @@ LIB     := $(BUILD)/libgoshim.so
 UNIT      := $(wildcard test/unit/*.c)
 UNIT_BINS := $(UNIT:test/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps demo check unit progs env exports schedtrace bench clean
+.PHONY: all deps demo check unit progs env exports schedtrace sigquit bench clean
 
 all: deps $(LIB)
 
@@ -71,12 +71,16 @@ env: $(LIB)
 schedtrace: $(LIB)
 	@test/schedtrace $(LIB) $(BUILD)
 
+sigquit: $(LIB)
+	@test/sigquit $(LIB) $(BUILD)
+
 check: all
 	@status=0; \
 	$(MAKE) --no-print-directory exports || status=1; \
 	$(MAKE) --no-print-directory unit || status=1; \
 	$(MAKE) --no-print-directory env || status=1; \
 	$(MAKE) --no-print-directory schedtrace || status=1; \
+	$(MAKE) --no-print-directory sigquit || status=1; \
 	$(MAKE) --no-print-directory progs || status=1; \
 	if [ $$status = 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi; \
 	exit $$status

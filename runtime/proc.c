@@ -12,10 +12,11 @@
 #include <stdlib.h>
 
 #include "../asm/asm.h"
-#include "sysmon.h"
 #include "proc.h"
 #include "runq.h"
+#include "sysmon.h"
 #include "throw.h"
+#include "timer.h"
 #include "tls.h"
 
 #define STEAL_TRIES 4
@@ -365,6 +366,7 @@ void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason
 	struct g *gp = getg();
 
 	gp->waitreason = reason;
+	gp->waitsince = gs_nanotime();
 	gp->parkfn = commit;
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);

@@ -96,6 +96,7 @@ struct g {
 	void *robust_held;		/* owner G: robust mutexes it holds (shim/robust.c) */
 	const char *waitreason;		/* owner G: why it is Gwaiting, in Go's words where one
 					 * fits (scheddetail) */
+	int64_t waitsince;		/* owner G: when it parked (SIGQUIT dump) */
 	struct g *alllink;		/* sched.allglock: every G ever made */
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
