@@ -290,7 +290,7 @@ static void goexit0(struct g *gp)
 
 void gs_goexit(void *retval)
 {
-	struct g *gp = getg();
+	struct g *gp = gs_acquirem();
 
 	gp->retval = retval;
 	gs_mcall(&gp->sched, gp->m->g0sp, goexit0, gp);

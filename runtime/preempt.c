@@ -131,7 +131,8 @@ bool gs_preempt_signal(siginfo_t *si, void *uctx)
 	gp = getg();
 	sp = (uintptr_t)regs[REG_RSP];
 	if (gp == NULL || !atomic_load_explicit(&gp->preempt, memory_order_relaxed) ||
-	    gp->inruntime || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
+	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||
+	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp - RED_ZONE - 8 < (uintptr_t)gp->stack.lo ||
 	    sp >= (uintptr_t)gp->stack.lo + gp->stack.size || !safe_point(gp, uc))
 		return true;
@@ -150,16 +151,16 @@ void gs_preempt_park(void)
 
 void gs_preempt_check_slow(struct g *gp)
 {
-	if (gp->inruntime)
+	if (atomic_load_explicit(&gp->inruntime, memory_order_relaxed))
 		return;
 	atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
 	gs_gosched();
 }
 
-/* on_cpu says whether the kernel has thread tid running or runnable, rather than asleep in
- * a call goshim could not interpose: a signal there could make that call fail with EINTR,
- * which it would not natively. */
-static bool on_cpu(int32_t tid)
+/* gs_on_cpu: preemption signals go only to threads on a CPU, since one asleep in a call
+ * goshim could not interpose could see that call fail with EINTR, which it would not
+ * natively. */
+bool gs_on_cpu(int32_t tid)
 {
 	char path[64], buf[256], *state;
 	ssize_t n;
@@ -187,7 +188,7 @@ void gs_preemptone(struct p *pp)
 	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning)
 		return;
 	atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
-	if (!pre.signals || !on_cpu(mp->tid))
+	if (!pre.signals || !gs_on_cpu(mp->tid))
 		return;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = GS_PREEMPT_SIGNAL;

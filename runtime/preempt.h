@@ -22,6 +22,10 @@ void gs_preemptone(struct p *pp);
  * signal handler. */
 bool gs_preempt_signal(siginfo_t *si, void *uctx);
 
+/* gs_on_cpu says whether the kernel has thread tid running or runnable rather than asleep.
+ * Runs on sysmon (it reads /proc). */
+bool gs_on_cpu(int32_t tid);
+
 /* gs_preempt_check yields if sysmon asked the running G to (the cooperative path, at
  * interposed calls). Runs on a G. */
 void gs_preempt_check_slow(struct g *gp);

@@ -363,13 +363,14 @@ static void park_m(struct g *gp)
 
 void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason)
 {
-	struct g *gp = getg();
+	struct g *gp = gs_acquirem();
 
 	gp->waitreason = reason;
 	gp->waitsince = gs_nanotime();
 	gp->parkfn = commit;
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);
+	gs_releasem(gp);
 }
 
 void gs_goready(struct g *gp, struct m *mp)
@@ -409,11 +410,11 @@ bool gs_sched_idle(struct p *pp)
 
 void gs_gosched(void)
 {
-	struct g *gp = getg();
+	struct g *gp = gs_acquirem();
 
-	if (gs_sched_idle(gp->m->p))
-		return;
-	gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
+	if (!gs_sched_idle(gp->m->p))
+		gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
+	gs_releasem(gp);
 }
 
 /* mstart is the body of every M but M 0, on its own OS thread: that thread's stack is g0's. */

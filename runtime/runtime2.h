@@ -107,8 +107,9 @@ struct g {
 	bool is_main;			/* G 1: its stack and TCB are the process's */
 	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
 	_Atomic uint32_t preempt;	/* set by sysmon: yield at the next safe point */
-	int32_t inruntime;		/* owner G: inside runtime code that uses its M's P, where a
-					 * signal handler's blocking call must not hand the P off */
+	_Atomic int32_t inruntime;	/* owner G; read by sysmon: inside runtime code that uses
+					 * its M's P (sysmon must not take the P; a signal
+					 * handler's blocking call must not hand it off) */
 	char name[GS_NAME_LEN];		/* owner G, or creator before the G runs */
 	_Atomic uintptr_t waitaddr;	/* sema bucket lock: the address waited on */
 	struct g *waitnext, *waitprev;	/* sema bucket lock */
@@ -142,8 +143,12 @@ struct m {
  *   Prunning owned by pp->m, which alone touches runq tail, gfree and schedtick.
  *   Psyscall its M is in a system call (m->oldp); whoever CASes it away owns it: that M
  *            on return (-> Prunning), or sysmon's retake (-> Pidle, then handoffp).
+ *   Pstealing sysmon is taking a Prunning P from an M blocked in a call goshim could not
+ *            interpose: it commits (-> Pidle, handoffp) only if the M's G is not inside
+ *            the runtime, else it backs off (-> Prunning). The M, entering the runtime
+ *            (gs_acquirem), waits out Pstealing and finds whether it still owns the P.
  */
-enum pstatus { Pidle, Prunning, Psyscall };
+enum pstatus { Pidle, Prunning, Psyscall, Pstealing };
 
 struct p {
 	int32_t id;			/* const */

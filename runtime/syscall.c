@@ -2,16 +2,61 @@
 #include "../asm/asm.h"
 #include "proc.h"
 #include "runq.h"
+#include "sys.h"
 #include "syscall.h"
 #include "tls.h"
 
+/* lostp0 runs on g0 when a G found its P taken and none idle: the G waits on the global
+ * queue. */
+static void lostp0(struct g *gp)
+{
+	struct m *mp = gp->m;
+	struct p *pp;
+
+	casgstatus(gp, Grunning, Grunnable);
+	mp->curg = NULL;
+	gs_lock(&gs_sched.lock);
+	pp = pidleget();
+	if (pp == NULL)
+		globrunqput(gp);
+	gs_unlock(&gs_sched.lock);
+	if (pp) {
+		acquirep(mp, pp);
+		execute(mp, gp);
+	}
+	stopm(mp);
+	schedule(mp);
+}
+
+void gs_checkp(struct g *gp)
+{
+	struct m *mp = gp->m;
+	struct p *pp = mp->p;
+	uint32_t s;
+
+	if (pp == NULL)
+		return;
+	while ((s = atomic_load_explicit(&pp->status, memory_order_seq_cst)) == Pstealing)
+		sys_sched_yield();
+	if (s == Prunning && pp->m == mp)
+		return;
+	/* sysmon gave pp away while this M was blocked in the kernel */
+	mp->p = NULL;
+	gs_lock(&gs_sched.lock);
+	pp = pidleget();
+	gs_unlock(&gs_sched.lock);
+	if (pp)
+		acquirep(mp, pp);
+	else
+		gs_mcall(&gp->sched, mp->g0sp, lostp0, gp);
+}
+
 void gs_entersyscall(void)
 {
-	struct g *gp = getg();
+	struct g *gp = gs_acquirem();
 	struct m *mp = gp->m;
 	struct p *pp = mp->p;
 
-	gp->inruntime++;
 	casgstatus(gp, Grunning, Gsyscall);
 	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
 	mp->oldp = pp;
@@ -58,12 +103,12 @@ void gs_exitsyscall(void)
 		gs_unlock(&gs_sched.lock);
 		if (pp == NULL) {
 			gs_mcall(&gp->sched, mp->g0sp, exitsyscall0, gp);
-			gp->inruntime--;
+			gs_releasem(gp);
 			return;
 		}
 	}
 	acquirep(mp, pp);
 	atomic_fetch_add_explicit(&pp->syscalltick, 1, memory_order_relaxed);
 	casgstatus(gp, Gsyscall, Grunning);
-	gp->inruntime--;
+	gs_releasem(gp);
 }

@@ -26,10 +26,13 @@
 #define SYSMON_STACK (128 * 1024)
 
 #define FORCE_PREEMPT 10000000ll	/* a G running this long is asked to yield */
+#define BLOCKED_RETAKE 1000000ll	/* a G blocked this long in an uninterposed call loses
+					 * its P, if there is work for it */
 
 struct sysmontick {
 	uint32_t schedtick;
 	int64_t schedwhen;
+	int64_t runsince;		/* since when schedtick has not moved */
 	uint32_t syscalltick;
 	int64_t syscallwhen;
 };
@@ -42,6 +45,41 @@ static struct {
 	int64_t start;			/* sysmon only: schedtrace's zero */
 	int64_t nexttrace;		/* sysmon only */
 } sysmon;
+
+/* work_elsewhere: runnable Gs wait, or nobody would be left to look for them. */
+static bool work_elsewhere(struct p *pp)
+{
+	return !runqempty(pp) || atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed) ||
+	       atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed) +
+			       atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed) ==
+		       0;
+}
+
+/* steal takes pp from an M whose G is blocked in the kernel in a call goshim could not
+ * interpose (DESIGN.md tier 3), with the Pstealing handshake of gs_checkp. */
+static bool steal(struct p *pp)
+{
+	struct m *mp = pp->m;
+	struct g *gp = mp ? mp->curg : NULL;
+	uint32_t s = Prunning;
+
+	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
+	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) || gs_on_cpu(mp->tid))
+		return false;
+	if (!atomic_compare_exchange_strong_explicit(&pp->status, &s, Pstealing,
+						     memory_order_seq_cst, memory_order_relaxed))
+		return false;
+	/* seq_cst pairs with gs_acquirem: either the G sees Pstealing, or we see it inside */
+	if (atomic_load_explicit(&gp->inruntime, memory_order_seq_cst) || mp->curg != gp ||
+	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning) {
+		atomic_store_explicit(&pp->status, Prunning, memory_order_seq_cst);
+		return false;
+	}
+	pp->m = NULL;
+	atomic_store_explicit(&pp->status, Pidle, memory_order_seq_cst);
+	handoffp(pp);
+	return true;
+}
 
 static uint32_t retake(int64_t now)
 {
@@ -58,6 +96,10 @@ static uint32_t retake(int64_t now)
 			if (pd->schedtick != t) {
 				pd->schedtick = t;
 				pd->schedwhen = now;
+				pd->runsince = now;
+			} else if (now - pd->runsince >= BLOCKED_RETAKE && work_elsewhere(pp) &&
+				   steal(pp)) {
+				n++;
 			} else if (now - pd->schedwhen >= FORCE_PREEMPT) {
 				gs_preemptone(pp);
 				pd->schedwhen = now;	/* ask again in 10 ms, not every tick */
@@ -72,11 +114,7 @@ static uint32_t retake(int64_t now)
 			pd->syscallwhen = now;
 			continue;
 		}
-		if (runqempty(pp) &&
-		    atomic_load_explicit(&gs_sched.nmspinning, memory_order_relaxed) +
-				    atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed) >
-			    0 &&
-		    pd->syscallwhen + SYSCALL_FORCE_RETAKE > now)
+		if (!work_elsewhere(pp) && pd->syscallwhen + SYSCALL_FORCE_RETAKE > now)
 			continue;
 		/* acquire pairs with entersyscall's release */
 		if (atomic_compare_exchange_strong_explicit(&pp->status, &s, Pidle,

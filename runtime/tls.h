@@ -21,22 +21,29 @@ static inline struct g *getg(void)
 	return gs_curg;
 }
 
+/* gs_checkp makes sure the running G's M still owns its P, which sysmon may have taken
+ * while the M was blocked in a call goshim could not interpose; otherwise it gets another
+ * P, or queues the G until one runs it. Runs on a G with inruntime just raised to 1. */
+void gs_checkp(struct g *gp);
+
 /* gs_acquirem and gs_releasem bracket runtime code that a G runs on its own stack and that
- * uses its M's P (Go's acquirem): a signal handler interrupting it makes its blocking calls
- * without a hand-off (syscall_wrappers checks inruntime). NULL-safe for foreign threads. */
+ * uses its M's P (Go's acquirem): sysmon does not take the P meanwhile, and a signal
+ * handler interrupting it makes its blocking calls without a hand-off. NULL-safe for
+ * foreign threads. */
 static inline struct g *gs_acquirem(void)
 {
 	struct g *gp = getg();
 
-	if (gp)
-		gp->inruntime++;
+	/* seq_cst pairs with sysmon's Pstealing store and its load of inruntime */
+	if (gp && atomic_fetch_add_explicit(&gp->inruntime, 1, memory_order_seq_cst) == 0)
+		gs_checkp(gp);
 	return gp;
 }
 
 static inline void gs_releasem(struct g *gp)
 {
 	if (gp)
-		gp->inruntime--;
+		atomic_fetch_sub_explicit(&gp->inruntime, 1, memory_order_relaxed);
 }
 
 struct gs_tls {

@@ -18,7 +18,7 @@ static inline bool gs_enter(void)
 	struct g *gp = getg();
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 
-	if (gp == NULL || gp->inruntime ||
+	if (gp == NULL || atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||
 	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
 		return false;
