@@ -214,6 +214,10 @@ static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a,
 	gp->start = start;
 	gp->arg = arg;
 	gp->retval = NULL;
+	/* a recycled G left these as its last run ended (inside gs_goexit) */
+	atomic_store_explicit(&gp->inruntime, 0, memory_order_relaxed);
+	atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
+	gp->waitreason = NULL;
 	gp->goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
 	gp->lockid = GS_LOCKID_BASE + (int32_t)(gp->goid % GS_LOCKID_SPAN);
 	memcpy(gp->name, self ? self->name : gs_g1->name, GS_NAME_LEN);
