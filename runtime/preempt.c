@@ -40,11 +40,17 @@ static struct {
 	int nforeign;
 	struct range self[MAX_RANGES];		/* goshim */
 	int nself;
-	bool signals;				/* the signal path is usable */
+	_Atomic bool signals;			/* the signal path is usable */
 	uintptr_t main_base;			/* G 1's frames above this are the C library's start */
 } pre;
 
 uint64_t gs_xsave_size __attribute__((visibility("hidden")));
+_Atomic int gs_preempt_signo = SIGURG;
+
+void gs_preempt_disable(void)
+{
+	atomic_store_explicit(&pre.signals, false, memory_order_relaxed);
+}
 
 static void add_segments(struct dl_phdr_info *info, struct range *r, int *n)
 {
@@ -82,8 +88,11 @@ void gs_preempt_init(void)
 	if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE) && __get_cpuid_max(0, NULL) >= 0xd) {
 		__cpuid_count(0xd, 0, a, b, c, d);
 		gs_xsave_size = ((uint64_t)b + 63) & ~63ull;
-		pre.signals = pre.nself > 0 && pre.nforeign > 0 &&
-			      unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_NONE) == 0;
+		atomic_store_explicit(&pre.signals,
+				      pre.nself > 0 && pre.nforeign > 0 &&
+					      unw_set_caching_policy(unw_local_addr_space,
+								     UNW_CACHE_NONE) == 0,
+				      memory_order_relaxed);
 	}
 }
 
@@ -188,15 +197,15 @@ void gs_preemptone(struct p *pp)
 	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning)
 		return;
 	atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
-	if (!pre.signals || !gs_on_cpu(mp->tid))
+	if (!atomic_load_explicit(&pre.signals, memory_order_relaxed) || !gs_on_cpu(mp->tid))
 		return;
 	memset(&si, 0, sizeof(si));
-	si.si_signo = GS_PREEMPT_SIGNAL;
+	si.si_signo = atomic_load_explicit(&gs_preempt_signo, memory_order_acquire);
 	si.si_code = SI_QUEUE;
 	si.si_pid = getpid();
 	si.si_uid = getuid();
 	si.si_value.sival_int = PREEMPT_MAGIC;
 	/* the M may have moved on meanwhile: the handler checks the flag on whatever G it
 	 * finds, and a failure here (the thread is gone) is harmless */
-	sys_call6(SYS_rt_tgsigqueueinfo, si.si_pid, mp->tid, GS_PREEMPT_SIGNAL, (long)&si, 0, 0);
+	sys_call6(SYS_rt_tgsigqueueinfo, si.si_pid, mp->tid, si.si_signo, (long)&si, 0, 0);
 }

@@ -8,7 +8,12 @@
 
 #include "runtime2.h"
 
-#define GS_PREEMPT_SIGNAL SIGURG
+/* gs_preempt_signo is the preemption signal: SIGURG unless the program took it
+ * (shim/signal.c). */
+extern _Atomic int gs_preempt_signo;
+
+/* gs_preempt_disable turns the signal path off (no signal is free): the flag remains. */
+void gs_preempt_disable(void);
 
 /* gs_preempt_init learns where the C library, the dynamic loader and goshim live, and
  * whether the signal path can be used. Runs once, in the constructor. */
@@ -17,7 +22,7 @@ void gs_preempt_init(void);
 /* gs_preemptone asks the G running on pp to yield. Runs on sysmon. */
 void gs_preemptone(struct p *pp);
 
-/* gs_preempt_signal handles a GS_PREEMPT_SIGNAL: returns false if goshim did not send it
+/* gs_preempt_signal handles a preemption signal: returns false if goshim did not send it
  * (it belongs to the program), true otherwise (whether or not it switched). Runs in the
  * signal handler. */
 bool gs_preempt_signal(siginfo_t *si, void *uctx);

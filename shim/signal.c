@@ -1,8 +1,8 @@
 /* The signals goshim handles itself, and the program's view of them.
- * SIGURG, the preemption signal (as Go's): goshim's handler stays installed; what the
- * program installs with sigaction or signal is recorded and called for every SIGURG goshim
- * did not send itself, so the program sees its own handler, its own sigaction results, and
- * all of its SIGURGs.
+ * The preemption signal is SIGURG, as Go's, until the program installs a handler of its
+ * own for SIGURG: then the program gets SIGURG for real and preemption moves to the highest
+ * real-time signal the program does not handle (said on stderr under schedtrace). Until
+ * then the program sees SIGURG at its default action.
  * SIGQUIT: while the program has no handler of its own, goshim's prints every G with its
  * stack and exits with status 2, like a Go traceback; the program's own action, once it
  * sets one, replaces goshim's, and goshim's comes back when it sets SIG_DFL again.
@@ -10,8 +10,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
-
 #include <unistd.h>
 
 #include "../runtime/preempt.h"
@@ -20,23 +20,61 @@
 #include "real.h"
 #include "shim.h"
 
-static struct sigaction user_action;	/* the program's SIGURG action (SIG_DFL: ignore) */
 static bool installed;
 static struct sigaction quit_action;	/* goshim's SIGQUIT action */
 static bool quit_ours;			/* it is the installed one: the program sees SIG_DFL */
 
-static void on_signal(int sig, siginfo_t *si, void *uc)
+static void on_preempt(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
-	struct sigaction a = user_action;
 
-	if (!gs_preempt_signal(si, uc)) {
-		if (a.sa_flags & SA_SIGINFO)
-			a.sa_sigaction(sig, si, uc);
-		else if (a.sa_handler != SIG_DFL && a.sa_handler != SIG_IGN)
-			a.sa_handler(sig);
-	}
+	(void)sig;
+	/* one goshim did not send finds the signal at its default action: ignored for
+	 * SIGURG, which is the only one the program can send while goshim holds it */
+	gs_preempt_signal(si, uc);
 	errno = saved;
+}
+
+static bool program_handles(int sig)
+{
+	struct sigaction cur;
+
+	return real()->sigaction(sig, NULL, &cur) != 0 || (cur.sa_flags & SA_SIGINFO) ||
+	       (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN);
+}
+
+static int install_preempt(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_preempt;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (real()->sigaction(sig, &sa, NULL) != 0)
+		return -1;
+	atomic_store_explicit(&gs_preempt_signo, sig, memory_order_release);
+	return 0;
+}
+
+/* move_preempt gives the current preemption signal up to the program. */
+static void move_preempt(void)
+{
+	for (int sig = SIGRTMAX; sig > SIGRTMIN; sig--) {
+		if (!program_handles(sig) && install_preempt(sig) == 0) {
+			if (gs_sched.schedtrace) {
+				char line[128];
+				int n = snprintf(line, sizeof(line),
+						 "goshim: the program handles SIGURG; preemption "
+						 "uses signal %d\n",
+						 sig);
+
+				(void)!write(2, line, (size_t)n);
+			}
+			return;
+		}
+	}
+	gs_preempt_disable();
 }
 
 static void on_quit(int sig, siginfo_t *si, void *uc)
@@ -91,14 +129,10 @@ static int quit_sigaction(const struct sigaction *act, struct sigaction *old)
 
 void gs_signal_init(void)
 {
-	struct sigaction sa;
-
 	gs_preempt_init();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	if (real()->sigaction(GS_PREEMPT_SIGNAL, &sa, &user_action) != 0)
+	if (program_handles(SIGURG))
+		move_preempt();
+	else if (install_preempt(SIGURG) != 0)
 		gs_throw("signal init", "sigaction failed");
 	installed = true;
 	install_quit();
@@ -106,33 +140,33 @@ void gs_signal_init(void)
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig == SIGQUIT && installed)
-		return quit_sigaction(act, old);
-	if (sig != GS_PREEMPT_SIGNAL || !installed)
+	if (!installed)
 		return real()->sigaction(sig, act, old);
-	if (old)
-		*old = user_action;
-	if (act)
-		user_action = *act;
-	return 0;
+	if (sig == SIGQUIT)
+		return quit_sigaction(act, old);
+	if (sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire))
+		return real()->sigaction(sig, act, old);
+	if (old) {
+		memset(old, 0, sizeof(*old));
+		old->sa_handler = SIG_DFL;
+	}
+	if (act == NULL || (!(act->sa_flags & SA_SIGINFO) &&
+			    (act->sa_handler == SIG_DFL || act->sa_handler == SIG_IGN)))
+		return 0;
+	/* the program takes the signal: preemption moves out of its way first */
+	move_preempt();
+	return real()->sigaction(sig, act, NULL);
 }
 
 sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, prev;
-	sighandler_t old;
 
-	if (sig == SIGQUIT && installed) {
-		memset(&act, 0, sizeof(act));
-		act.sa_handler = handler;
-		act.sa_flags = SA_RESTART;
-		return quit_sigaction(&act, &prev) == 0 ? prev.sa_handler : SIG_ERR;
-	}
-	if (sig != GS_PREEMPT_SIGNAL || !installed)
+	if (!installed || (sig != SIGQUIT &&
+			   sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire)))
 		return real()->signal(sig, handler);
-	old = user_action.sa_handler;
-	memset(&user_action, 0, sizeof(user_action));
-	user_action.sa_handler = handler;
-	user_action.sa_flags = SA_RESTART;	/* glibc's signal() is BSD-style */
-	return old;
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	act.sa_flags = SA_RESTART;	/* glibc's signal() is BSD-style */
+	return sigaction(sig, &act, &prev) == 0 ? prev.sa_handler : SIG_ERR;
 }

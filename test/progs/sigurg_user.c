@@ -1,5 +1,7 @@
 /* goshim preempts with SIGURG; a program that installs its own SIGURG handler must still
- * see that handler (through sigaction and signal) and receive every SIGURG it is sent.
+ * see that handler (through sigaction and signal) and receive every SIGURG it is sent, and
+ * a thread spinning without calls must still be preempted (goshim moved to another signal:
+ * with GOMAXPROCS=1 the ticker below finishes only then).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -7,9 +9,27 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static atomic_int got, got_info;
+static atomic_int got, got_info, stop;
+
+static void *spin(void *arg)
+{
+	while (!atomic_load_explicit(&stop, memory_order_relaxed))
+		;
+	return arg;
+}
+
+static void *ticker(void *arg)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+
+	for (int i = 0; i < 50; i++)
+		nanosleep(&ts, NULL);
+	atomic_store(&stop, 1);
+	return arg;
+}
 
 static void on_urg(int sig)
 {
@@ -35,7 +55,7 @@ static void *worker(void *arg)
 int main(void)
 {
 	struct sigaction sa, old;
-	pthread_t t;
+	pthread_t t, spinner_ticker;
 	union sigval v = { .sival_int = 42 };
 
 	memset(&sa, 0, sizeof(sa));
@@ -58,5 +78,14 @@ int main(void)
 	printf("queued SIGURG with value 42 received: %d of 5\n", atomic_load(&got_info));
 	printf("signal() returns the previous handler: %s\n",
 	       (void *)signal(SIGURG, SIG_DFL) == (void *)on_urg_info ? "yes" : "no");
+
+	sa.sa_handler = on_urg;
+	sa.sa_flags = 0;
+	sigaction(SIGURG, &sa, NULL);
+	pthread_create(&t, NULL, spin, NULL);
+	pthread_create(&spinner_ticker, NULL, ticker, NULL);
+	pthread_join(spinner_ticker, NULL);
+	pthread_join(t, NULL);
+	printf("spinner stopped while the program handles SIGURG\n");
 	return 0;
 }
