@@ -138,6 +138,8 @@ bool gs_preempt_signal(siginfo_t *si, void *uctx)
 	    si->si_pid != getpid())
 		return false;
 	gp = getg();
+	if (gp)
+		atomic_fetch_add_explicit(&gp->preempt_sigs, 1, memory_order_relaxed);
 	sp = (uintptr_t)regs[REG_RSP];
 	if (gp == NULL || !atomic_load_explicit(&gp->preempt, memory_order_relaxed) ||
 	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||

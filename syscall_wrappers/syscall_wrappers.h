@@ -27,6 +27,20 @@ static inline bool gs_enter(void)
 	return true;
 }
 
+/* gs_preempt_sigs is how many of goshim's preemption signals the running G's M has taken
+ * (read around a call to tell whether one of them interrupted it). */
+static inline uint32_t gs_preempt_sigs(void)
+{
+	return atomic_load_explicit(&getg()->preempt_sigs, memory_order_relaxed);
+}
+
+/* gs_preempted_call: the call that just failed did so with EINTR while a preemption signal
+ * arrived, since sigs: it must be made again. */
+static inline bool gs_preempted_call(uint32_t sigs)
+{
+	return errno == EINTR && gs_preempt_sigs() != sigs;
+}
+
 /* gs_restore_errno sets errno on the thread the G now runs on. Out of line so that the
  * errno location is looked up afresh (with shared TLS it changes when the G moves). */
 void gs_restore_errno(int e);
