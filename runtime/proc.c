@@ -111,8 +111,8 @@ static void newm(struct p *pp, bool spinning)
 	if (mp == NULL)
 		gs_throw("newm", "out of memory");
 	gs_lock(&gs_sched.lock);
-	if (gs_sched.mcount >= MAX_MS)
-		gs_throw("newm", "program exceeds 10000-thread limit");
+	if (gs_sched.mcount >= MAX_MS)	/* Go's limit, and Go's exit status */
+		gs_fatal(2, "program exceeds 10000-thread limit (threads blocked in system calls)");
 	mp->id = (uint64_t)gs_sched.mcount++;
 	mp->alllink = gs_sched.allm;
 	gs_sched.allm = mp;
