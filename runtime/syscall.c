@@ -6,14 +6,12 @@
 #include "syscall.h"
 #include "tls.h"
 
-/* lostp0 runs on g0 when a G found its P taken and none idle: the G waits on the global
- * queue. */
-static void lostp0(struct g *gp)
+/* run_or_queue runs gp, just made Grunnable because its M has no P, on an idle P if there
+ * is one, else leaves it on the global queue and parks the M. Runs on g0. */
+__attribute__((noreturn)) static void run_or_queue(struct m *mp, struct g *gp)
 {
-	struct m *mp = gp->m;
 	struct p *pp;
 
-	casgstatus(gp, Grunning, Grunnable);
 	mp->curg = NULL;
 	gs_lock(&gs_sched.lock);
 	pp = pidleget();
@@ -26,6 +24,13 @@ static void lostp0(struct g *gp)
 	}
 	stopm(mp);
 	schedule(mp);
+}
+
+/* lostp0 runs on g0 when a G found its P taken and none idle. */
+static void lostp0(struct g *gp)
+{
+	casgstatus(gp, Grunning, Grunnable);
+	run_or_queue(gp->m, gp);
 }
 
 void gs_checkp(struct g *gp)
@@ -66,25 +71,11 @@ void gs_entersyscall(void)
 	atomic_store_explicit(&pp->status, Psyscall, memory_order_release);
 }
 
-/* exitsyscall0 runs on g0 when no P was free: the G waits on the global queue. */
+/* exitsyscall0 runs on g0 when no P was free on the way out of a system call. */
 static void exitsyscall0(struct g *gp)
 {
-	struct m *mp = gp->m;
-	struct p *pp;
-
 	casgstatus(gp, Gsyscall, Grunnable);
-	mp->curg = NULL;
-	gs_lock(&gs_sched.lock);
-	pp = pidleget();
-	if (pp == NULL)
-		globrunqput(gp);
-	gs_unlock(&gs_sched.lock);
-	if (pp) {
-		acquirep(mp, pp);
-		execute(mp, gp);
-	}
-	stopm(mp);
-	schedule(mp);
+	run_or_queue(gp->m, gp);
 }
 
 void gs_exitsyscall(void)

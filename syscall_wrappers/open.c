@@ -12,111 +12,111 @@ void gs_restore_errno(int e)
 	errno = e;
 }
 
-/* mode_of reads open's optional third argument, present only with O_CREAT or O_TMPFILE. */
+/* mode_arg reads open's optional third argument, present only with O_CREAT or O_TMPFILE. */
 static mode_t mode_arg(int flags, va_list ap)
 {
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+static int open_via(int (*fn)(const char *, int, ...), const char *path, int flags,
+		    mode_t mode)
+{
+	int r;
+
+	if (!gs_enter())
+		return fn(path, flags, mode);
+	r = fn(path, flags, mode);
+	gs_leave();
+	return r;
+}
+
+static int openat_via(int (*fn)(int, const char *, int, ...), int dirfd, const char *path,
+		      int flags, mode_t mode)
+{
+	int r;
+
+	if (!gs_enter())
+		return fn(dirfd, path, flags, mode);
+	r = fn(dirfd, path, flags, mode);
+	gs_leave();
+	return r;
 }
 
 int open(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
-	int r;
 
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	if (!gs_enter())
-		return real_sys()->open(path, flags, mode);
-	r = real_sys()->open(path, flags, mode);
-	gs_leave();
-	return r;
+	return open_via(real_sys()->open, path, flags, mode);
 }
 
 int open64(const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
-	int r;
 
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	if (!gs_enter())
-		return real_sys()->open64(path, flags, mode);
-	r = real_sys()->open64(path, flags, mode);
-	gs_leave();
-	return r;
+	return open_via(real_sys()->open64, path, flags, mode);
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
-	int r;
 
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	if (!gs_enter())
-		return real_sys()->openat(dirfd, path, flags, mode);
-	r = real_sys()->openat(dirfd, path, flags, mode);
-	gs_leave();
-	return r;
+	return openat_via(real_sys()->openat, dirfd, path, flags, mode);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...)
 {
 	va_list ap;
 	mode_t mode;
-	int r;
 
 	va_start(ap, flags);
 	mode = mode_arg(flags, ap);
 	va_end(ap);
-	if (!gs_enter())
-		return real_sys()->openat64(dirfd, path, flags, mode);
-	r = real_sys()->openat64(dirfd, path, flags, mode);
-	gs_leave();
-	return r;
+	return openat_via(real_sys()->openat64, dirfd, path, flags, mode);
 }
 
-static bool fcntl_blocks(int cmd)
+/* fcntl_via passes fcntl's argument on as a pointer-sized word, as glibc's own fcntl does
+ * (every fcntl argument is an int or a pointer); only the lock waits hand the P off. */
+static int fcntl_via(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
 {
-	return cmd == F_SETLKW || cmd == F_OFD_SETLKW;
+	int r;
+
+	if ((cmd != F_SETLKW && cmd != F_OFD_SETLKW) || !gs_enter())
+		return fn(fd, cmd, arg);
+	r = fn(fd, cmd, arg);
+	gs_leave();
+	return r;
 }
 
 int fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
-	int r;
 
-	/* every fcntl argument is an int or a pointer: passing it on as a pointer-sized word
-	 * is what glibc's own fcntl does */
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!fcntl_blocks(cmd) || !gs_enter())
-		return real_sys()->fcntl(fd, cmd, arg);
-	r = real_sys()->fcntl(fd, cmd, arg);
-	gs_leave();
-	return r;
+	return fcntl_via(real_sys()->fcntl, fd, cmd, arg);
 }
 
 int fcntl64(int fd, int cmd, ...)
 {
 	va_list ap;
 	void *arg;
-	int r;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!fcntl_blocks(cmd) || !gs_enter())
-		return real_sys()->fcntl64(fd, cmd, arg);
-	r = real_sys()->fcntl64(fd, cmd, arg);
-	gs_leave();
-	return r;
+	return fcntl_via(real_sys()->fcntl64, fd, cmd, arg);
 }
