@@ -5,9 +5,10 @@ BUILD   := build
 CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -fno-omit-frame-pointer
 # runtime/ and asm/ are internal to the library; shim/ and syscall_wrappers/ define the
 # interposed functions, and the version script keeps every other symbol of theirs local.
-HIDDEN  := -fvisibility=hidden $(shell pkg-config --cflags libunwind)
+HIDDEN   = -fvisibility=hidden $(shell pkg-config --cflags libunwind)
 LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,now -Wl,-z,nodelete
-LDLIBS  := -ldl -pthread $(shell pkg-config --libs libunwind)
+# Expanded when used, after scripts/deps has installed what pkg-config describes.
+LDLIBS   = -ldl -pthread $(shell pkg-config --libs libunwind)
 
 RUNTIME := $(wildcard runtime/*.c)
 SHIM    := $(wildcard shim/*.c)
