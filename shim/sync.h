@@ -15,7 +15,7 @@
 
 /* glibc's mutex kind bits */
 #define GS_MUTEX_ROBUST 16
-#define GS_MUTEX_PI_PP (32 | 64)	/* priority inheritance, priority protection */
+#define GS_MUTEX_PP 64		/* priority protection */
 #define GS_MUTEX_PSHARED 128	/* also set on every robust mutex, shared or not */
 
 /* gs_mutex_word is the mutex's lock word: 0 free, 1 held, 2 held with waiters. */
@@ -25,13 +25,16 @@ static inline _Atomic uint32_t *gs_mutex_word(pthread_mutex_t *m)
 }
 
 /* gs_mutex_goaware: the mutex is one goshim implements, not one it leaves to the C
- * library (PI, PP, and process-shared unless robust: glibc marks every robust mutex
- * shared, so a robust one counts as private). */
+ * library: priority-protect ones (the ceiling lives in the lock word, and glibc refuses to
+ * lock them for ordinary threads anyway) and process-shared ones (but glibc marks every
+ * robust mutex shared, so a robust one counts as private). Priority-inheritance mutexes
+ * are goshim's: the kernel's PI futex keys ownership to the OS thread, which a G leaves
+ * whenever it migrates, and priorities mean nothing to Gs. */
 static inline bool gs_mutex_goaware(pthread_mutex_t *m)
 {
 	int kind = atomic_load_explicit((_Atomic int *)&m->__data.__kind, memory_order_relaxed);
 
-	return (kind & GS_MUTEX_PI_PP) == 0 &&
+	return (kind & GS_MUTEX_PP) == 0 &&
 	       ((kind & GS_MUTEX_PSHARED) == 0 || (kind & GS_MUTEX_ROBUST) != 0);
 }
 
