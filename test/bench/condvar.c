@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 enum {
 	ROUNDS = 8000, /* round trips: ~0.2-0.5 s natively on 2 cores */
 	WARMUP_ROUNDS = 1000,
@@ -23,38 +25,19 @@ struct player {
 	long rounds;
 };
 
-static void check(int err, const char *what)
-{
-	if (err != 0) {
-		fprintf(stderr, "condvar: %s: %s\n", what, strerror(err));
-		exit(1);
-	}
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("condvar: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* play takes rounds turns: wait for mine, hand it to the other player. */
 static void *play(void *arg)
 {
 	struct player *pl = arg;
 
-	check(pthread_mutex_lock(&mu), "pthread_mutex_lock");
+	bench_check(pthread_mutex_lock(&mu), "pthread_mutex_lock");
 	for (long i = 0; i < pl->rounds; i++) {
 		while (turn != pl->me)
-			check(pthread_cond_wait(&cv, &mu), "pthread_cond_wait");
+			bench_check(pthread_cond_wait(&cv, &mu), "pthread_cond_wait");
 		turn = 1 - pl->me;
-		check(pthread_cond_signal(&cv), "pthread_cond_signal");
+		bench_check(pthread_cond_signal(&cv), "pthread_cond_signal");
 	}
-	check(pthread_mutex_unlock(&mu), "pthread_mutex_unlock");
+	bench_check(pthread_mutex_unlock(&mu), "pthread_mutex_unlock");
 	return NULL;
 }
 
@@ -66,29 +49,19 @@ static double pingpong(long rounds)
 	double start;
 
 	turn = 0;
-	start = now_ns();
-	check(pthread_create(&t, NULL, play, &p1), "pthread_create");
+	start = bench_now_ns();
+	bench_check(pthread_create(&t, NULL, play, &p1), "pthread_create");
 	play(&p0);
-	check(pthread_join(t, NULL), "pthread_join");
-	return (now_ns() - start) / (double)rounds;
-}
-
-static long scaled(long n, double scale)
-{
-	long v = (long)((double)n * scale + 0.5);
-
-	return v < 1 ? 1 : v;
+	bench_check(pthread_join(t, NULL), "pthread_join");
+	return (bench_now_ns() - start) / (double)rounds;
 }
 
 int main(int argc, char **argv)
 {
-	double scale = 1.0;
+	double scale;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: condvar [SCALE]\n");
-		return 2;
-	}
+	scale = bench_scale(argc, argv, "condvar");
 	pingpong(WARMUP_ROUNDS);
-	printf("condvar_pingpong: %.1f ns\n", pingpong(scaled(ROUNDS, scale)));
+	printf("condvar_pingpong: %.1f ns\n", pingpong(bench_scaled(ROUNDS, scale)));
 	return 0;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 enum {
 	/* ~0.15-0.5 s per metric natively on 2 cores */
 	CONTENDED_OPS = 20000000, /* increments per T, split among the threads */
@@ -20,31 +22,12 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long counter; /* mu */
 static pthread_barrier_t start_line;
 
-static void check(int err, const char *what)
-{
-	if (err != 0) {
-		fprintf(stderr, "mutex: %s: %s\n", what, strerror(err));
-		exit(1);
-	}
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("mutex: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 static void add(long k)
 {
 	for (long i = 0; i < k; i++) {
-		check(pthread_mutex_lock(&mu), "pthread_mutex_lock");
+		bench_check(pthread_mutex_lock(&mu), "pthread_mutex_lock");
 		counter++;
-		check(pthread_mutex_unlock(&mu), "pthread_mutex_unlock");
+		bench_check(pthread_mutex_unlock(&mu), "pthread_mutex_unlock");
 	}
 }
 
@@ -53,7 +36,7 @@ static void *worker(void *arg)
 	int r = pthread_barrier_wait(&start_line);
 
 	if (r != 0 && r != PTHREAD_BARRIER_SERIAL_THREAD)
-		check(r, "pthread_barrier_wait");
+		bench_check(r, "pthread_barrier_wait");
 	add(*(long *)arg);
 	return NULL;
 }
@@ -66,20 +49,20 @@ static double contended(int nthreads, long k)
 	int r;
 
 	counter = 0;
-	check(pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1),
+	bench_check(pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1),
 	      "pthread_barrier_init");
 	for (int i = 0; i < nthreads; i++)
-		check(pthread_create(&t[i], NULL, worker, &k), "pthread_create");
+		bench_check(pthread_create(&t[i], NULL, worker, &k), "pthread_create");
 	/* the clock starts before the barrier opens: a thread that ran ahead of this one
 	 * (one P under goshim, no preemption) would otherwise be done before it starts */
-	start = now_ns();
+	start = bench_now_ns();
 	r = pthread_barrier_wait(&start_line);
 	if (r != 0 && r != PTHREAD_BARRIER_SERIAL_THREAD)
-		check(r, "pthread_barrier_wait");
+		bench_check(r, "pthread_barrier_wait");
 	for (int i = 0; i < nthreads; i++)
-		check(pthread_join(t[i], NULL), "pthread_join");
-	ns = (now_ns() - start) / ((double)nthreads * (double)k);
-	check(pthread_barrier_destroy(&start_line), "pthread_barrier_destroy");
+		bench_check(pthread_join(t[i], NULL), "pthread_join");
+	ns = (bench_now_ns() - start) / ((double)nthreads * (double)k);
+	bench_check(pthread_barrier_destroy(&start_line), "pthread_barrier_destroy");
 	if (counter != nthreads * k) {
 		fprintf(stderr, "mutex: counter %ld, want %ld\n", counter, nthreads * k);
 		exit(1);
@@ -90,35 +73,25 @@ static double contended(int nthreads, long k)
 /* uncontended returns ns per lock+unlock pair in this thread alone. */
 static double uncontended(long k)
 {
-	double start = now_ns();
+	double start = bench_now_ns();
 
 	counter = 0;
 	add(k);
-	return (now_ns() - start) / (double)k;
-}
-
-static long scaled(long n, double scale)
-{
-	long v = (long)((double)n * scale + 0.5);
-
-	return v < 1 ? 1 : v;
+	return (bench_now_ns() - start) / (double)k;
 }
 
 int main(int argc, char **argv)
 {
 	static const int nthreads[] = { 1, 2, 4, 8 };
-	double scale = 1.0;
+	double scale;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: mutex [SCALE]\n");
-		return 2;
-	}
+	scale = bench_scale(argc, argv, "mutex");
 	uncontended(100000); /* warm up */
 	for (size_t i = 0; i < sizeof(nthreads) / sizeof(nthreads[0]); i++) {
-		long k = scaled(CONTENDED_OPS, scale) / nthreads[i];
+		long k = bench_scaled(CONTENDED_OPS, scale) / nthreads[i];
 
 		printf("mutex_T%d: %.1f ns\n", nthreads[i], contended(nthreads[i], k < 1 ? 1 : k));
 	}
-	printf("mutex_uncontended: %.1f ns\n", uncontended(scaled(UNCONTENDED_OPS, scale)));
+	printf("mutex_uncontended: %.1f ns\n", uncontended(bench_scaled(UNCONTENDED_OPS, scale)));
 	return 0;
 }

@@ -11,31 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 enum {
 	ROUNDS = 10000, /* round trips: ~0.2-1 s natively on 2 cores */
 	WARMUP_ROUNDS = 2000,
 };
 
 static int ping[2], pong[2]; /* main -> echoer, echoer -> main */
-
-static void check(int err, const char *what)
-{
-	if (err != 0) {
-		fprintf(stderr, "pipe: %s: %s\n", what, strerror(err));
-		exit(1);
-	}
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("pipe: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void put(int fd)
 {
@@ -79,37 +62,27 @@ static void *echo(void *arg)
 static double pingpong(long rounds)
 {
 	pthread_t t;
-	double start = now_ns();
+	double start = bench_now_ns();
 
-	check(pthread_create(&t, NULL, echo, &rounds), "pthread_create");
+	bench_check(pthread_create(&t, NULL, echo, &rounds), "pthread_create");
 	for (long i = 0; i < rounds; i++) {
 		put(ping[1]);
 		get(pong[0]);
 	}
-	check(pthread_join(t, NULL), "pthread_join");
-	return (now_ns() - start) / (double)rounds;
-}
-
-static long scaled(long n, double scale)
-{
-	long v = (long)((double)n * scale + 0.5);
-
-	return v < 1 ? 1 : v;
+	bench_check(pthread_join(t, NULL), "pthread_join");
+	return (bench_now_ns() - start) / (double)rounds;
 }
 
 int main(int argc, char **argv)
 {
-	double scale = 1.0;
+	double scale;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: pipe [SCALE]\n");
-		return 2;
-	}
+	scale = bench_scale(argc, argv, "pipe");
 	if (pipe(ping) != 0 || pipe(pong) != 0) {
 		perror("pipe: pipe");
 		return 1;
 	}
 	pingpong(WARMUP_ROUNDS);
-	printf("pipe_pingpong: %.1f ns\n", pingpong(scaled(ROUNDS, scale)));
+	printf("pipe_pingpong: %.1f ns\n", pingpong(bench_scaled(ROUNDS, scale)));
 	return 0;
 }

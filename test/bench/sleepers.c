@@ -13,21 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 enum {
 	THREADS = 10000,
 	SLEEP_MS = 1000,
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("sleepers: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void *sleeper(void *arg)
 {
@@ -64,24 +55,19 @@ static long status_kib(const char *field)
 
 int main(int argc, char **argv)
 {
-	double scale = 1.0, start, wall_ms;
+	double scale, start, wall_ms;
 	long n, rss_before;
 	pthread_t *threads;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: sleepers [SCALE]\n");
-		return 2;
-	}
-	n = (long)((double)THREADS * scale + 0.5);
-	if (n < 1)
-		n = 1;
+	scale = bench_scale(argc, argv, "sleepers");
+	n = bench_scaled(THREADS, scale);
 	threads = calloc((size_t)n, sizeof *threads);
 	if (threads == NULL) {
 		perror("sleepers: calloc");
 		return 1;
 	}
 	rss_before = status_kib("VmRSS:");
-	start = now_ns();
+	start = bench_now_ns();
 	for (long i = 0; i < n; i++) {
 		int err = pthread_create(&threads[i], NULL, sleeper, NULL);
 
@@ -101,7 +87,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	wall_ms = (now_ns() - start) / 1e6;
+	wall_ms = (bench_now_ns() - start) / 1e6;
 	printf("sleepers_10k_wall: %.1f ms\n", wall_ms);
 	printf("sleepers_10k_rss_per_thread: %.2f KiB\n",
 	       (double)(status_kib("VmHWM:") - rss_before) / (double)n);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 enum {
 	JOIN_ONE_ITERS = 10000, /* with MANY_ROUNDS: ~0.3-1 s natively */
 	MANY_THREADS = 10000,
@@ -19,17 +21,6 @@ static pthread_t threads[MANY_THREADS];
 static void *worker(void *arg)
 {
 	return arg;
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("spawn: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static void spawn(pthread_t *tp)
@@ -54,7 +45,7 @@ static void join(pthread_t t)
 
 static double spawn_join_one(long iters)
 {
-	double start = now_ns();
+	double start = bench_now_ns();
 
 	for (long i = 0; i < iters; i++) {
 		pthread_t t;
@@ -62,12 +53,12 @@ static double spawn_join_one(long iters)
 		spawn(&t);
 		join(t);
 	}
-	return (now_ns() - start) / (double)iters;
+	return (bench_now_ns() - start) / (double)iters;
 }
 
 static double spawn_many_then_join(long rounds)
 {
-	double start = now_ns();
+	double start = bench_now_ns();
 
 	for (long r = 0; r < rounds; r++) {
 		for (int i = 0; i < MANY_THREADS; i++)
@@ -75,28 +66,18 @@ static double spawn_many_then_join(long rounds)
 		for (int i = 0; i < MANY_THREADS; i++)
 			join(threads[i]);
 	}
-	return (now_ns() - start) / ((double)rounds * MANY_THREADS);
-}
-
-static long scaled(long n, double scale)
-{
-	long v = (long)((double)n * scale + 0.5);
-
-	return v < 1 ? 1 : v;
+	return (bench_now_ns() - start) / ((double)rounds * MANY_THREADS);
 }
 
 int main(int argc, char **argv)
 {
-	double scale = 1.0;
+	double scale;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: spawn [SCALE]\n");
-		return 2;
-	}
+	scale = bench_scale(argc, argv, "spawn");
 	spawn_join_one(100); /* warm up: thread stack cache, page faults */
 	printf("spawn_join_one: %.1f ns\n",
-	       spawn_join_one(scaled(JOIN_ONE_ITERS, scale)));
+	       spawn_join_one(bench_scaled(JOIN_ONE_ITERS, scale)));
 	printf("spawn_10k_then_join: %.1f ns\n",
-	       spawn_many_then_join(scaled(MANY_ROUNDS, scale)));
+	       spawn_many_then_join(bench_scaled(MANY_ROUNDS, scale)));
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
+
 enum {
 	ROUNDS = 1000000, /* turns per thread: ~0.2-1 s natively on 2 cores */
 	WARMUP_ROUNDS = 20000,
@@ -22,25 +24,6 @@ struct player {
 	int me;
 	long rounds;
 };
-
-static void check(int err, const char *what)
-{
-	if (err != 0) {
-		fprintf(stderr, "switch: %s: %s\n", what, strerror(err));
-		exit(1);
-	}
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
-		perror("switch: clock_gettime");
-		exit(1);
-	}
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* play takes rounds turns: yield until mine, hand it to the other player. */
 static void *play(void *arg)
@@ -63,29 +46,19 @@ static double run(long rounds)
 	double start;
 
 	atomic_store(&turn, 0);
-	start = now_ns();
-	check(pthread_create(&t, NULL, play, &p1), "pthread_create");
+	start = bench_now_ns();
+	bench_check(pthread_create(&t, NULL, play, &p1), "pthread_create");
 	play(&p0);
-	check(pthread_join(t, NULL), "pthread_join");
-	return (now_ns() - start) / (2.0 * (double)rounds);
-}
-
-static long scaled(long n, double scale)
-{
-	long v = (long)((double)n * scale + 0.5);
-
-	return v < 1 ? 1 : v;
+	bench_check(pthread_join(t, NULL), "pthread_join");
+	return (bench_now_ns() - start) / (2.0 * (double)rounds);
 }
 
 int main(int argc, char **argv)
 {
-	double scale = 1.0;
+	double scale;
 
-	if (argc > 2 || (argc == 2 && (scale = strtod(argv[1], NULL)) <= 0)) {
-		fprintf(stderr, "usage: switch [SCALE]\n");
-		return 2;
-	}
+	scale = bench_scale(argc, argv, "switch");
 	run(WARMUP_ROUNDS);
-	printf("yield_switch: %.1f ns\n", run(scaled(ROUNDS, scale)));
+	printf("yield_switch: %.1f ns\n", run(bench_scaled(ROUNDS, scale)));
 	return 0;
 }

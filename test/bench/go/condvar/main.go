@@ -7,11 +7,10 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"os"
-	"strconv"
 	"sync"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as condvar.c, so both sides do the same work.
@@ -54,28 +53,8 @@ func pingpong(n int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(n)
 }
 
-func scaled(n int, scale float64) int {
-	v := int(math.Round(float64(n) * scale))
-	if v < 1 {
-		return 1
-	}
-	return v
-}
-
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: condvar [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: condvar [SCALE]")
-			os.Exit(2)
-		}
-	}
+	scale := benchutil.Scale("condvar")
 	pingpong(warmupRounds)
-	fmt.Printf("condvar_pingpong: %.1f ns\n", pingpong(scaled(rounds, scale)))
+	fmt.Printf("condvar_pingpong: %.1f ns\n", pingpong(benchutil.Scaled(rounds, scale)))
 }

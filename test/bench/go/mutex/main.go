@@ -7,11 +7,11 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"sync"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as mutex.c, so both sides do the same work.
@@ -68,35 +68,15 @@ func uncontended(k int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(k)
 }
 
-func scaled(n int, scale float64) int {
-	v := int(math.Round(float64(n) * scale))
-	if v < 1 {
-		return 1
-	}
-	return v
-}
-
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: mutex [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: mutex [SCALE]")
-			os.Exit(2)
-		}
-	}
+	scale := benchutil.Scale("mutex")
 	uncontended(100000) // warm up
 	for _, n := range []int{1, 2, 4, 8} {
-		k := scaled(contendedOps, scale) / n
+		k := benchutil.Scaled(contendedOps, scale) / n
 		if k < 1 {
 			k = 1
 		}
 		fmt.Printf("mutex_T%d: %.1f ns\n", n, contended(n, k))
 	}
-	fmt.Printf("mutex_uncontended: %.1f ns\n", uncontended(scaled(uncontendedOps, scale)))
+	fmt.Printf("mutex_uncontended: %.1f ns\n", uncontended(benchutil.Scaled(uncontendedOps, scale)))
 }

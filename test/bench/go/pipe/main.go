@@ -6,10 +6,10 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as pipe.c, so both sides do the same work.
@@ -55,28 +55,8 @@ func pingpong(n int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(n)
 }
 
-func scaled(n int, scale float64) int {
-	v := int(math.Round(float64(n) * scale))
-	if v < 1 {
-		return 1
-	}
-	return v
-}
-
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: pipe [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: pipe [SCALE]")
-			os.Exit(2)
-		}
-	}
+	scale := benchutil.Scale("pipe")
 	var err error
 	if pingR, pingW, err = os.Pipe(); err == nil {
 		pongR, pongW, err = os.Pipe()
@@ -86,5 +66,5 @@ func main() {
 		os.Exit(1)
 	}
 	pingpong(warmupRounds)
-	fmt.Printf("pipe_pingpong: %.1f ns\n", pingpong(scaled(rounds, scale)))
+	fmt.Printf("pipe_pingpong: %.1f ns\n", pingpong(benchutil.Scaled(rounds, scale)))
 }

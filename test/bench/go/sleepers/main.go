@@ -8,12 +8,13 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as sleepers.c, so both sides do the same work.
@@ -44,23 +45,8 @@ func statusKiB(field string) int64 {
 }
 
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: sleepers [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: sleepers [SCALE]")
-			os.Exit(2)
-		}
-	}
-	n := int(math.Round(threads * scale))
-	if n < 1 {
-		n = 1
-	}
+	scale := benchutil.Scale("sleepers")
+	n := benchutil.Scaled(threads, scale)
 	rssBefore := statusKiB("VmRSS:")
 	var wg sync.WaitGroup
 	start := time.Now()

@@ -6,11 +6,10 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"os"
-	"strconv"
 	"sync"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as spawn.c, so both sides do the same work.
@@ -48,29 +47,9 @@ func spawnManyThenJoin(rounds int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(rounds*manyThreads)
 }
 
-func scaled(n int, scale float64) int {
-	v := int(math.Round(float64(n) * scale))
-	if v < 1 {
-		return 1
-	}
-	return v
-}
-
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: spawn [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: spawn [SCALE]")
-			os.Exit(2)
-		}
-	}
+	scale := benchutil.Scale("spawn")
 	spawnJoinOne(100) // warm up
-	fmt.Printf("spawn_join_one: %.1f ns\n", spawnJoinOne(scaled(joinOneIters, scale)))
-	fmt.Printf("spawn_10k_then_join: %.1f ns\n", spawnManyThenJoin(scaled(manyRounds, scale)))
+	fmt.Printf("spawn_join_one: %.1f ns\n", spawnJoinOne(benchutil.Scaled(joinOneIters, scale)))
+	fmt.Printf("spawn_10k_then_join: %.1f ns\n", spawnManyThenJoin(benchutil.Scaled(manyRounds, scale)))
 }

@@ -7,13 +7,12 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"goshimbench/internal/benchutil"
 )
 
 // Same counts as switch.c, so both sides do the same work.
@@ -49,28 +48,8 @@ func run(n int) float64 {
 	return float64(time.Since(start).Nanoseconds()) / (2 * float64(n))
 }
 
-func scaled(n int, scale float64) int {
-	v := int(math.Round(float64(n) * scale))
-	if v < 1 {
-		return 1
-	}
-	return v
-}
-
 func main() {
-	scale := 1.0
-	if len(os.Args) > 2 {
-		fmt.Fprintln(os.Stderr, "usage: switch [SCALE]")
-		os.Exit(2)
-	}
-	if len(os.Args) == 2 {
-		var err error
-		scale, err = strconv.ParseFloat(os.Args[1], 64)
-		if err != nil || !(scale > 0) {
-			fmt.Fprintln(os.Stderr, "usage: switch [SCALE]")
-			os.Exit(2)
-		}
-	}
+	scale := benchutil.Scale("switch")
 	run(warmupRounds)
-	fmt.Printf("yield_switch: %.1f ns\n", run(scaled(rounds, scale)))
+	fmt.Printf("yield_switch: %.1f ns\n", run(benchutil.Scaled(rounds, scale)))
 }
