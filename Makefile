@@ -52,7 +52,7 @@ $(LIB): $(OBJS) shim/exports.map
 $(BUILD)/libgoshim_rt.a: $(RT_OBJS) $(BUILD)/obj/shim/env.o
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/unit/%: test/unit/%.c $(BUILD)/libgoshim_rt.a $(HEADERS)
+$(BUILD)/unit/%: test/unit/%.c test/unit/unit.h $(BUILD)/libgoshim_rt.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror $(shell pkg-config --cflags check) \
 		-o $@ $< $(BUILD)/libgoshim_rt.a $(shell pkg-config --libs check) $(shell pkg-config --libs libunwind) -ldl -pthread

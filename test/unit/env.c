@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../shim/env.h"
+#include "unit.h"
 
 static void unset_all(void)
 {
@@ -228,12 +229,5 @@ static Suite *env_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(env_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gs_unit_run(env_suite());
 }

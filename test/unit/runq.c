@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../runtime/runq.h"
+#include "unit.h"
 
 #define NP 4
 #define NG 1000
@@ -458,12 +459,5 @@ static Suite *runq_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(runq_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gs_unit_run(runq_suite());
 }

@@ -12,6 +12,7 @@
 #include "../../runtime/sema.h"
 #include "../../runtime/timer.h"
 #include "../../runtime/tls.h"
+#include "unit.h"
 
 #define NFIFO 5
 #define NREQUEUE 10
@@ -435,12 +436,5 @@ static Suite *sema_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sema_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gs_unit_run(sema_suite());
 }

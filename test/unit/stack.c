@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../../runtime/stack.h"
+#include "unit.h"
 
 #define PAGE 4096ul
 #define POOL_MAX 256
@@ -192,12 +193,5 @@ static Suite *stack_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(stack_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gs_unit_run(stack_suite());
 }

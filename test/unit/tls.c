@@ -8,6 +8,7 @@
 
 #include "../../runtime/stack.h"
 #include "../../runtime/tls.h"
+#include "unit.h"
 
 #define TCB_SELF 0x10
 #define TCB_STACK_GUARD 0x28
@@ -277,12 +278,5 @@ static Suite *tls_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tls_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gs_unit_run(tls_suite());
 }
