@@ -341,10 +341,10 @@ static int join_foreign(struct g *gp, void **retval)
 	return claim(gp, retval) ? 0 : EINVAL;
 }
 
-/* join_timeout runs on the timer thread: it takes a timed joiner back from the G it
+/* join_timeout runs where timers run: it takes a timed joiner back from the G it
  * waits for, unless that G's exit readied it first. A joiner not yet parked is about to
  * be: wait for its commit. */
-static void join_timeout(struct gs_timer *t)
+static void join_timeout(struct gs_timer *t, struct m *mp)
 {
 	struct g *joiner = t->arg;
 	struct g *gp = joiner->parkarg;
@@ -356,7 +356,7 @@ static void join_timeout(struct gs_timer *t)
 			if (atomic_compare_exchange_strong_explicit(&gp->joinstate, &s, Jjoinable,
 								    memory_order_acq_rel,
 								    memory_order_relaxed)) {
-				gs_goready(joiner, NULL);
+				gs_goready(joiner, mp);
 				return;
 			}
 		} else if (s != Jjoinable) {
@@ -387,15 +387,12 @@ int gs_join(struct g *gp, void **retval, int64_t deadline)
 		}
 		if (gs_nanotime() >= deadline)
 			return ETIMEDOUT;
-		if (gs_timer_reserve() != 0)
-			return EAGAIN;
 		self->waittimer.when = deadline;
 		self->waittimer.f = join_timeout;
 		self->waittimer.arg = self;
 		gs_timer_add(&self->waittimer);
 		gs_gopark(join_commit, gp, "pthread_join");
 		gs_timer_del(&self->waittimer);
-		gs_timer_unreserve();
 	}
 }
 

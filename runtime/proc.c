@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "../asm/asm.h"
+#include "netpoll.h"
 #include "proc.h"
 #include "runq.h"
 #include "sysmon.h"
@@ -21,6 +22,7 @@
 
 #define STEAL_TRIES 4
 #define GLOBRUNQ_FAIR_TICK 61
+#define POLL_BATCH 128
 
 struct schedt gs_sched;
 struct gs_hooks gs_hooks;
@@ -150,7 +152,11 @@ static void startm(struct p *pp, bool spinning, bool cancreate)
 		gs_unlock(&gs_sched.lock);
 		if (spinning)
 			atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_relaxed);
-		gs_sysmon_needm();
+		/* the M asleep in netpoll, if any, takes the P when it wakes */
+		if (atomic_load_explicit(&gs_sched.lastpoll, memory_order_relaxed) == 0)
+			gs_netpoll_break();
+		else
+			gs_sysmon_needm();
 		return;
 	}
 	gs_unlock(&gs_sched.lock);
@@ -267,6 +273,64 @@ static bool any_runq_busy(void)
 	return false;
 }
 
+/* runtimers runs the timers due on every P, readying their Gs on mp's P. */
+static void runtimers(struct m *mp)
+{
+	int64_t now = 0;
+
+	for (int i = 0; i < gs_sched.gomaxprocs; i++) {
+		struct p *pp = &gs_sched.allp[i];
+
+		if (atomic_load_explicit(&pp->timer0when, memory_order_relaxed) == 0)
+			continue;
+		if (now == 0)
+			now = gs_nanotime();
+		gs_timers_run(pp, now, mp);
+	}
+}
+
+/* netpoll_sleep is the idle M without a P becoming the netpoller: it sleeps in epoll_wait
+ * until an event, a break, or the earliest timer, then takes an idle P if there is one
+ * (true) to run what it readied; otherwise those Gs go to the global queue. Only one M
+ * sleeps there at a time (lastpoll 0); false if another does or there is nothing to wait
+ * for. */
+static bool netpoll_sleep(struct m *mp)
+{
+	struct epoll_event ev[POLL_BATCH];
+	int64_t until = gs_timers_next(), last, delay = -1;
+	struct p *pp;
+	int n;
+
+	if (!gs_netpoll_inited() || (until == 0 && !gs_netpoll_waiting()))
+		return false;
+	last = atomic_load_explicit(&gs_sched.lastpoll, memory_order_relaxed);
+	if (last == 0 ||
+	    !atomic_compare_exchange_strong_explicit(&gs_sched.lastpoll, &last, 0,
+						     memory_order_seq_cst, memory_order_relaxed))
+		return false;
+	atomic_store_explicit(&gs_sched.polluntil, until, memory_order_relaxed);
+	/* a timer armed before polluntil was published did not break us: look again */
+	until = gs_timers_next();
+	if (until) {
+		delay = until - gs_nanotime();
+		if (delay < 0)
+			delay = 0;
+	}
+	gs_tls_install_m(mp);
+	n = gs_netpoll_wait(ev, POLL_BATCH, delay);
+	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
+	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_seq_cst);
+	gs_lock(&gs_sched.lock);
+	pp = pidleget();
+	gs_unlock(&gs_sched.lock);
+	if (pp)
+		acquirep(mp, pp);
+	/* with no P, what they ready goes to the global queue, for the busy Ps */
+	gs_netpoll_ready(ev, n, mp);
+	runtimers(mp);
+	return pp != NULL;
+}
+
 /* findrunnable returns a G to run, blocking (parking the M) until there is one. On return
  * mp holds a P. */
 static struct g *findrunnable(struct m *mp)
@@ -276,6 +340,8 @@ static struct g *findrunnable(struct m *mp)
 
 top:
 	pp = mp->p;
+	if (atomic_load_explicit(&pp->timer0when, memory_order_relaxed))
+		gs_timers_run(pp, gs_nanotime(), mp);
 	/* 1. Fairness: now and then the global queue goes first. */
 	if (atomic_load_explicit(&pp->schedtick, memory_order_relaxed) % GLOBRUNQ_FAIR_TICK == 0 &&
 	    (gp = globrunqget_locked(pp, 1)))
@@ -283,7 +349,19 @@ top:
 	/* 2. Local queue, then 3. global queue (the local one is empty: room for a batch). */
 	if ((gp = runqget(pp)) || (gp = globrunqget_locked(pp, 0)))
 		return gp;
-	/* 4. Steal, with at most half of the busy Ps spinning. */
+	/* 4. Gs whose fds are ready, unless an M sleeping in netpoll will see to them. */
+	if (gs_netpoll_waiting() && atomic_load_explicit(&gs_sched.lastpoll, memory_order_relaxed)) {
+		struct epoll_event ev[POLL_BATCH];
+		int n = gs_netpoll_wait(ev, POLL_BATCH, 0);
+
+		if (n > 0) {
+			gs_netpoll_ready(ev, n, mp);
+			if ((gp = runqget(pp)))
+				return gp;
+		}
+	}
+	/* 5. Steal Gs and run other Ps' due timers, with at most half of the busy Ps
+	 * spinning. */
 	int32_t busy = gs_sched.gomaxprocs -
 		       atomic_load_explicit(&gs_sched.npidle, memory_order_relaxed);
 	if (mp->spinning ||
@@ -292,10 +370,11 @@ top:
 			mp->spinning = true;
 			atomic_fetch_add_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst);
 		}
-		if ((gp = stealwork(mp)))
+		runtimers(mp);
+		if ((gp = runqget(pp)) || (gp = stealwork(mp)))
 			return gp;
 	}
-	/* 5. Give up the P, unless the global queue got work meanwhile. */
+	/* 6. Give up the P, unless the global queue got work meanwhile. */
 	gs_lock(&gs_sched.lock);
 	if ((gp = globrunqget(pp, 0))) {
 		gs_unlock(&gs_sched.lock);
@@ -303,7 +382,7 @@ top:
 	}
 	pidleput(releasep(mp));
 	gs_unlock(&gs_sched.lock);
-	/* 6. Stop spinning, then look once more: see the protocol note above. */
+	/* 7. Stop spinning, then look once more: see the protocol note above. */
 	if (mp->spinning) {
 		mp->spinning = false;
 		atomic_fetch_sub_explicit(&gs_sched.nmspinning, 1, memory_order_seq_cst);
@@ -321,6 +400,9 @@ top:
 			}
 		}
 	}
+	/* 8. Sleep in netpoll until the next event or timer, or else until startm. */
+	if (netpoll_sleep(mp))
+		goto top;
 	stopm(mp);
 	goto top;
 }
@@ -351,6 +433,11 @@ __attribute__((noreturn)) void schedule(struct m *mp)
 static void park_m(struct g *gp)
 {
 	struct m *mp = gp->m;
+	/* read before the commit, after which the G may run (and rearm it) elsewhere */
+	int64_t when = atomic_load_explicit(&gp->waittimer.status, memory_order_relaxed) ==
+				       Twaiting
+			       ? gp->waittimer.when
+			       : 0;
 
 	casgstatus(gp, Grunning, Gwaiting);
 	mp->curg = NULL;
@@ -358,6 +445,8 @@ static void park_m(struct g *gp)
 		casgstatus(gp, Gwaiting, Grunnable);
 		execute(mp, gp);
 	}
+	if (when)
+		gs_netpoll_wake_for(when);
 	schedule(mp);
 }
 
@@ -382,7 +471,7 @@ void gs_goready(struct g *gp, struct m *mp)
 	casgstatus(gp, Gwaiting, Grunnable);
 	if (mp == NULL && self)
 		mp = self->m;
-	if (mp) {
+	if (mp && mp->p) {
 		runqput(mp->p, gp, true);
 	} else {
 		gs_lock(&gs_sched.lock);

@@ -44,7 +44,8 @@ void gs_gosched(void);
 void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason);
 
 /* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G (mp NULL), on
- * g0 (its M given), or on a thread with no P (mp NULL, no G: the global queue). */
+ * g0 (its M given; the global queue if it holds no P), or on a thread with no P (mp NULL,
+ * no G: the global queue). */
 void gs_goready(struct g *gp, struct m *mp);
 
 /* gs_goexit ends the running G: it must have run its destructors. Runs on a G. */

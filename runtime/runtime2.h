@@ -20,7 +20,8 @@
  *   sched.gfree_lock global free-G list
  *   sched.allglock   the list of all Gs
  *   sema bucket      a wait queue (sema.c); two only in address order (requeue)
- *   timers.lock      the timer heap (timer.c)
+ *   p.timerslock     a P's timer heap (timer.c)
+ *   pollfd lock      an fd's list of waiters (netpoll.c)
  *   gs_stack pool    the stack pool's free list (stack.c)
  */
 
@@ -164,6 +165,11 @@ struct p {
 	_Atomic(struct g *) runnext;	/* atomic: stealers CAS it */
 	struct g *gfree;		/* owner M: dead Gs ready for reuse */
 	int32_t gfreecnt;
+	struct gs_lock timerslock;
+	struct gs_timer **timers;	/* timerslock: 4-ary heap by deadline (timer.c) */
+	int32_t ntimers, timerscap;	/* timerslock */
+	_Atomic int64_t timer0when;	/* earliest deadline in timers, 0 if none; written
+					 * under timerslock, read anywhere */
 };
 
 struct schedt {
@@ -187,6 +193,8 @@ struct schedt {
 	struct g *allg;			/* sched.allglock */
 	int32_t schedtrace;		/* const after init: GODEBUG schedtrace ms, 0 off */
 	bool scheddetail;		/* const after init: GODEBUG scheddetail=1 */
+	_Atomic int64_t lastpoll;	/* when netpoll last ran; 0 while an M sleeps in it */
+	_Atomic int64_t polluntil;	/* the sleeping netpoller's wake-up time, 0 if none */
 	struct p *allp;			/* const after schedinit */
 	int32_t gomaxprocs;		/* const after schedinit */
 };

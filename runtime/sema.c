@@ -61,9 +61,9 @@ static bool sema_commit(struct g *gp, void *arg)
 	return true;
 }
 
-/* sema_timeout runs on the timer thread: it dequeues the G unless a waker did first. A
+/* sema_timeout runs where timers run: it dequeues the G unless a waker did first. A
  * requeue may have moved the G to another bucket; then look again. */
-static void sema_timeout(struct gs_timer *t)
+static void sema_timeout(struct gs_timer *t, struct m *mp)
 {
 	struct g *gp = t->arg;
 
@@ -80,7 +80,7 @@ static void sema_timeout(struct gs_timer *t)
 			dequeue(b, gp);
 			atomic_store_explicit(&gp->waitstate, Wtimedout, memory_order_relaxed);
 			gs_unlock(&b->lock);
-			gs_goready(gp, NULL);
+			gs_goready(gp, mp);
 			return;
 		}
 		gs_unlock(&b->lock);
@@ -108,8 +108,6 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 
 	if (gp == NULL)
 		return wait_foreign(addr, val, bits, deadline);
-	if (deadline && gs_timer_reserve() != 0)
-		return -ENOMEM;
 	gs_lock(&b->lock);
 	if (atomic_load_explicit(addr, memory_order_relaxed) != val ||
 	    (deadline && deadline <= gs_nanotime())) {
@@ -117,8 +115,6 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 										  : -ETIMEDOUT;
 
 		gs_unlock(&b->lock);
-		if (deadline)
-			gs_timer_unreserve();
 		return r;
 	}
 	atomic_store_explicit(&gp->waitaddr, (uintptr_t)addr, memory_order_relaxed);
@@ -133,10 +129,8 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 	}
 	gs_gopark(sema_commit, b, gp->waitreason ? gp->waitreason : "semacquire");
 	gp->waitreason = NULL;
-	if (deadline) {
+	if (deadline)
 		gs_timer_del(&gp->waittimer);
-		gs_timer_unreserve();
-	}
 	return atomic_load_explicit(&gp->waitstate, memory_order_relaxed) == Wwoken ? 0
 										   : -ETIMEDOUT;
 }
@@ -174,17 +168,17 @@ static int take(struct bucket *b, uintptr_t addr, int n, uint32_t bits, struct g
 	return k;
 }
 
-static void ready_all(struct g *list)
+static void ready_all(struct g *list, struct m *mp)
 {
 	while (list) {
 		struct g *next = list->waitnext;
 
-		gs_goready(list, NULL);
+		gs_goready(list, mp);
 		list = next;
 	}
 }
 
-static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits)
+static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp)
 {
 	struct bucket *b = bucket_of((uintptr_t)addr);
 	struct g *list = NULL;
@@ -193,7 +187,7 @@ static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits)
 	gs_lock(&b->lock);
 	k = take(b, (uintptr_t)addr, n, bits, &list);
 	gs_unlock(&b->lock);
-	ready_all(list);
+	ready_all(list, mp);
 	/* seq_cst pairs with wait_foreign's increment: a foreign waiter that checked the
 	 * word before our caller changed it is counted by now */
 	if (k < n && atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0) {
@@ -208,10 +202,15 @@ static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits)
 int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
 {
 	struct g *self = gs_acquirem();
-	int r = sema_wake1(addr, n, bits);
+	int r = sema_wake1(addr, n, bits, NULL);
 
 	gs_releasem(self);
 	return r;
+}
+
+int gs_sema_wake_m(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp)
+{
+	return sema_wake1(addr, n, bits, mp);
 }
 
 static void lock_pair(struct bucket *a, struct bucket *b)
@@ -255,7 +254,7 @@ static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake
 		enqueue(bt, gp);
 	}
 	unlock_pair(bf, bt);
-	ready_all(list);
+	ready_all(list, NULL);
 	if (atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0 &&
 	    (woken < nwake || nmoved < nmove)) {
 		long r = sys_call6(SYS_futex, (long)from,

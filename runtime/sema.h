@@ -11,8 +11,7 @@
 /* gs_sema_wait parks the caller on addr if *addr == val (checked under the queue's lock,
  * so no wake-up between the check and the park is lost) until a gs_sema_wake on addr whose
  * bits meet bits, or until deadline (CLOCK_MONOTONIC ns; 0 means none). Returns 0 when
- * woken, -EAGAIN if *addr != val, -ETIMEDOUT, or -ENOMEM if no timer could be set up for
- * the deadline. A G parks; a foreign thread sleeps on the
+ * woken, -EAGAIN if *addr != val, or -ETIMEDOUT. A G parks; a foreign thread sleeps on the
  * kernel futex at addr (private), and wakers wake both kinds. Spurious returns of 0 are
  * possible, as with futexes. */
 int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline);
@@ -20,6 +19,11 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 /* gs_sema_wake wakes up to n waiters on addr whose bits meet bits, oldest first. Returns
  * how many. Runs on a G or a foreign thread. */
 int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits);
+
+/* gs_sema_wake_m is gs_sema_wake for scheduler code: on g0 of mp, or on a thread with no
+ * G (mp NULL); see gs_goready. */
+struct m;
+int gs_sema_wake_m(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp);
 
 /* gs_sema_requeue wakes up to nwake waiters on from and moves up to nmove of the others to
  * to. With check, does nothing and returns -EAGAIN unless *from == val. Returns how many

@@ -46,6 +46,11 @@ static inline void *sys_mmap(void *addr, size_t len, int prot, int flags)
 	return (void *)sys_call6(SYS_mmap, (long)addr, (long)len, prot, flags, -1, 0);
 }
 
+static inline void *sys_mremap(void *addr, size_t old, size_t len, int flags)
+{
+	return (void *)sys_call6(SYS_mremap, (long)addr, (long)old, (long)len, flags, 0, 0);
+}
+
 static inline long sys_munmap(void *addr, size_t len)
 {
 	return sys_call6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "netpoll.h"
 #include "preempt.h"
 #include "proc.h"
 #include "runq.h"
@@ -28,6 +29,9 @@
 #define FORCE_PREEMPT 10000000ll	/* a G running this long is asked to yield */
 #define BLOCKED_RETAKE 1000000ll	/* a G blocked this long in an uninterposed call loses
 					 * its P, if there is work for it */
+#define POLL_OVERDUE 10000000ll	/* nobody has polled the network for this long */
+#define TIMER_OVERDUE 1000000ll	/* a timer this late, with nobody asleep in netpoll */
+#define POLL_BATCH 128
 
 struct sysmontick {
 	uint32_t schedtick;
@@ -128,6 +132,33 @@ static uint32_t retake(int64_t now)
 	return n;
 }
 
+/* poll_overdue does the netpoller's work when no M has for a while, as Go's sysmon does:
+ * ready Gs go to the global queue. True if it readied any. */
+static bool poll_overdue(int64_t now)
+{
+	int64_t last = atomic_load_explicit(&gs_sched.lastpoll, memory_order_relaxed);
+	int64_t next = gs_timers_next();
+	bool any = false;
+
+	if (last == 0)
+		return false;	/* an M sleeps in netpoll */
+	if (gs_netpoll_waiting() && now - last > POLL_OVERDUE &&
+	    atomic_compare_exchange_strong_explicit(&gs_sched.lastpoll, &last, now,
+						    memory_order_relaxed, memory_order_relaxed)) {
+		struct epoll_event ev[POLL_BATCH];
+		int n = gs_netpoll_wait(ev, POLL_BATCH, 0);
+
+		gs_netpoll_ready(ev, n, NULL);
+		any = n > 0;
+	}
+	if (next && next + TIMER_OVERDUE <= now) {
+		for (int i = 0; i < gs_sched.gomaxprocs; i++)
+			gs_timers_run(&gs_sched.allp[i], now, NULL);
+		any = true;
+	}
+	return any;
+}
+
 /* work_waiting: some runnable G sits where an idle P could take it. */
 static bool work_waiting(void)
 {
@@ -196,14 +227,14 @@ static void detail(struct tracebuf *t)
 		struct m *mp = pp->m;
 
 		tprintf(t, "  P%d: status=%u schedtick=%u syscalltick=%u m=%lld runqsize=%u "
-			   "gfreecnt=%d timerslen=0\n",
+			   "gfreecnt=%d timerslen=%d\n",
 			i, atomic_load_explicit(&pp->status, memory_order_relaxed),
 			atomic_load_explicit(&pp->schedtick, memory_order_relaxed),
 			atomic_load_explicit(&pp->syscalltick, memory_order_relaxed),
 			mp ? (long long)mp->id : -1ll,
 			atomic_load_explicit(&pp->runqtail, memory_order_relaxed) -
 				atomic_load_explicit(&pp->runqhead, memory_order_relaxed),
-			pp->gfreecnt);
+			pp->gfreecnt, gs_timers_len(pp));
 	}
 	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
 		struct g *gp = mp->curg;
@@ -276,7 +307,9 @@ static void *sysmon_main(void *arg)
 			sys_futex(&sysmon.wake, FUTEX_WAIT_PRIVATE, 0, &ts);
 		atomic_store_explicit(&sysmon.wake, 0, memory_order_relaxed);
 		now = gs_nanotime();
-		if (retake(now) ||
+		bool readied = poll_overdue(now);
+
+		if (retake(now) || readied ||
 		    atomic_exchange_explicit(&sysmon.needm, 0, memory_order_relaxed) ||
 		    work_waiting()) {
 			wakep(true);

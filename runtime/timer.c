@@ -1,32 +1,24 @@
-/* The timer heap and its thread. May call: locks, raw futex, malloc and the thread hook
- * (in gs_timer_reserve only, with no lock held). The timer thread is not a G and has no P: what its timers make
- * runnable goes to the global run queue.
+/* The per-P timer heaps. May call: locks, raw mmap, netpoll (to wake its sleeper).
  *
- * One heap for the process, served by one thread sleeping on a futex until the earliest
- * deadline: the per-P heaps of DESIGN.md come with the netpoller, which can sleep in
- * epoll_wait instead. */
+ * A timer lives in the heap of the P its owner ran on when it was armed, and stays there
+ * until it fires or is deleted; whoever holds that heap's lock may run it: the P's own M
+ * in findrunnable, a spinning M looking for work, the M that slept in netpoll until the
+ * earliest deadline, or sysmon. Heaps grow with mremap under their lock, so arming a timer
+ * never calls the C library and needs no slot reserved beforehand. A G arms its timer
+ * just before it parks; park_m then makes sure some M will be awake at the deadline. */
+#define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 
+#include "netpoll.h"
 #include "proc.h"
 #include "sys.h"
 #include "throw.h"
 #include "timer.h"
+#include "tls.h"
 
 #define ARITY 4
-#define TIMER_STACK (64 * 1024)
-
-static struct {
-	struct gs_lock lock;
-	struct gs_timer **heap;		/* timers.lock */
-	int32_t n, cap;			/* timers.lock */
-	int32_t reserved;		/* timers.lock: slots promised, n <= reserved <= cap */
-	int64_t sleep_until;		/* timers.lock: the timer thread's wake-up time */
-	_Atomic uint32_t seq;		/* futex word: bumped to wake the thread early */
-	_Atomic int32_t started;	/* 0 no, 1 starting, 2 running */
-} timers;
+#define HEAP_MIN_BYTES 4096
 
 int64_t gs_nanotime(void)
 {
@@ -53,188 +45,162 @@ int64_t gs_deadline(clockid_t clock, const struct timespec *abs)
 	return d > 0 ? d : 1;
 }
 
-static void heap_set(int32_t i, struct gs_timer *t)
+static void heap_set(struct p *pp, int32_t i, struct gs_timer *t)
 {
-	timers.heap[i] = t;
+	pp->timers[i] = t;
 	t->idx = i;
 }
 
-static void sift_up(int32_t i)
+static void sift_up(struct p *pp, int32_t i)
 {
-	struct gs_timer *t = timers.heap[i];
+	struct gs_timer *t = pp->timers[i];
 
 	while (i > 0) {
 		int32_t parent = (i - 1) / ARITY;
 
-		if (timers.heap[parent]->when <= t->when)
+		if (pp->timers[parent]->when <= t->when)
 			break;
-		heap_set(i, timers.heap[parent]);
+		heap_set(pp, i, pp->timers[parent]);
 		i = parent;
 	}
-	heap_set(i, t);
+	heap_set(pp, i, t);
 }
 
-static void sift_down(int32_t i)
+static void sift_down(struct p *pp, int32_t i)
 {
-	struct gs_timer *t = timers.heap[i];
+	struct gs_timer *t = pp->timers[i];
 
 	for (;;) {
 		int32_t c = i * ARITY + 1, best = -1;
 
-		for (int32_t k = c; k < c + ARITY && k < timers.n; k++) {
-			if (timers.heap[k]->when < (best < 0 ? t->when : timers.heap[best]->when))
+		for (int32_t k = c; k < c + ARITY && k < pp->ntimers; k++) {
+			if (pp->timers[k]->when <
+			    (best < 0 ? t->when : pp->timers[best]->when))
 				best = k;
 		}
 		if (best < 0)
 			break;
-		heap_set(i, timers.heap[best]);
+		heap_set(pp, i, pp->timers[best]);
 		i = best;
 	}
-	heap_set(i, t);
+	heap_set(pp, i, t);
 }
 
-/* Caller holds timers.lock. */
-static void heap_remove(int32_t i)
+/* Caller holds pp->timerslock. */
+static void update_when(struct p *pp)
 {
-	struct gs_timer *last = timers.heap[--timers.n];
-
-	if (i == timers.n)
-		return;
-	heap_set(i, last);
-	sift_down(i);
-	sift_up(last->idx);
+	/* seq_cst pairs with netpoll_sleep: it publishes lastpoll, then reads this */
+	atomic_store_explicit(&pp->timer0when, pp->ntimers ? pp->timers[0]->when : 0,
+			      memory_order_seq_cst);
 }
 
-static void *timer_thread(void *arg)
+/* Caller holds pp->timerslock. */
+static void heap_remove(struct p *pp, int32_t i)
 {
-	(void)arg;
-	gs_lock(&timers.lock);
-	for (;;) {
-		int64_t now = gs_nanotime();
+	struct gs_timer *last = pp->timers[--pp->ntimers];
 
-		while (timers.n > 0 && timers.heap[0]->when <= now) {
-			struct gs_timer *t = timers.heap[0];
-
-			heap_remove(0);
-			atomic_store_explicit(&t->status, Trunning, memory_order_relaxed);
-			gs_unlock(&timers.lock);
-			t->f(t);
-			/* release pairs with gs_timer_del's acquire: f is done with t */
-			atomic_store_explicit(&t->status, Tidle, memory_order_release);
-			gs_lock(&timers.lock);
-			now = gs_nanotime();
-		}
-		bool forever = timers.n == 0;
-		int64_t wait = forever ? 0 : timers.heap[0]->when - now;
-		struct timespec ts = { wait / 1000000000ll, wait % 1000000000ll };
-		uint32_t seq = atomic_load_explicit(&timers.seq, memory_order_relaxed);
-
-		timers.sleep_until = forever ? INT64_MAX : timers.heap[0]->when;
-		gs_unlock(&timers.lock);
-		/* an earlier timer bumps seq first, so this returns at once */
-		sys_futex(&timers.seq, FUTEX_WAIT_PRIVATE, seq, forever ? NULL : &ts);
-		gs_lock(&timers.lock);
+	if (i != pp->ntimers) {
+		heap_set(pp, i, last);
+		sift_down(pp, i);
+		sift_up(pp, last->idx);
 	}
-	return NULL;
+	update_when(pp);
 }
 
-static int start_thread(void)
+/* Caller holds pp->timerslock: grows the heap's array with raw system calls only. */
+static void heap_grow(struct p *pp)
 {
-	int32_t zero = 0;
+	size_t old = (size_t)pp->timerscap * sizeof(struct gs_timer *);
+	size_t len = old ? old * 2 : HEAP_MIN_BYTES;
+	void *a = old ? sys_mremap(pp->timers, old, len, MREMAP_MAYMOVE)
+		      : sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 
-	if (atomic_load_explicit(&timers.started, memory_order_acquire) == 2)
-		return 0;
-	if (!atomic_compare_exchange_strong_explicit(&timers.started, &zero, 1,
-						     memory_order_acquire, memory_order_acquire)) {
-		while (atomic_load_explicit(&timers.started, memory_order_acquire) != 2)
-			sys_sched_yield();
-		return 0;
-	}
-	timers.sleep_until = INT64_MAX;
-	if (gs_hooks.newosthread(timer_thread, NULL, TIMER_STACK) != 0) {
-		atomic_store_explicit(&timers.started, 0, memory_order_release);
-		return -EAGAIN;
-	}
-	atomic_store_explicit(&timers.started, 2, memory_order_release);
-	return 0;
-}
-
-int gs_timer_reserve(void)
-{
-	int err = start_thread();
-
-	if (err)
-		return err;
-	for (;;) {
-		struct gs_timer **h, **old = NULL;
-		int32_t cap;
-
-		gs_lock(&timers.lock);
-		if (timers.reserved < timers.cap) {
-			timers.reserved++;
-			gs_unlock(&timers.lock);
-			return 0;
-		}
-		cap = timers.cap ? timers.cap * 2 : 64;
-		gs_unlock(&timers.lock);
-		/* allocate with no lock held; another thread may have grown it meanwhile */
-		h = malloc((size_t)cap * sizeof(*h));
-		if (h == NULL)
-			return -EAGAIN;
-		gs_lock(&timers.lock);
-		if (timers.cap < cap) {
-			for (int32_t i = 0; i < timers.n; i++)
-				h[i] = timers.heap[i];
-			old = timers.heap;
-			timers.heap = h;
-			timers.cap = cap;
-			h = NULL;
-		}
-		gs_unlock(&timers.lock);
-		free(h);
-		free(old);
-	}
-}
-
-void gs_timer_unreserve(void)
-{
-	gs_lock(&timers.lock);
-	timers.reserved--;
-	gs_unlock(&timers.lock);
+	if ((uintptr_t)a > (uintptr_t)-4096)
+		gs_throw("timer add", "out of memory for the timer heap");
+	pp->timers = a;
+	pp->timerscap = (int32_t)(len / sizeof(struct gs_timer *));
 }
 
 void gs_timer_add(struct gs_timer *t)
 {
-	bool wake = false;
+	struct g *self = gs_acquirem();
+	struct p *pp = self->m->p;
 
-	gs_lock(&timers.lock);
-	if (timers.n >= timers.reserved)
-		gs_throw("timer add", "no slot reserved");
+	t->pp = pp;
+	gs_lock(&pp->timerslock);
+	if (pp->ntimers == pp->timerscap)
+		heap_grow(pp);
 	atomic_store_explicit(&t->status, Twaiting, memory_order_relaxed);
-	timers.heap[timers.n] = t;
-	t->idx = timers.n++;
-	sift_up(t->idx);
-	if (t->when < timers.sleep_until) {
-		timers.sleep_until = t->when;
-		atomic_fetch_add_explicit(&timers.seq, 1, memory_order_relaxed);
-		wake = true;
-	}
-	gs_unlock(&timers.lock);
-	if (wake)
-		sys_futex(&timers.seq, FUTEX_WAKE_PRIVATE, 1, NULL);
+	pp->timers[pp->ntimers] = t;
+	t->idx = pp->ntimers++;
+	sift_up(pp, t->idx);
+	update_when(pp);
+	gs_unlock(&pp->timerslock);
+	/* the M that parks the G wakes the netpoller if need be (park_m) */
+	gs_netpoll_init();
+	gs_releasem(self);
 }
 
 bool gs_timer_del(struct gs_timer *t)
 {
-	gs_lock(&timers.lock);
+	struct p *pp = t->pp;
+
+	gs_lock(&pp->timerslock);
 	if (atomic_load_explicit(&t->status, memory_order_relaxed) == Twaiting) {
-		heap_remove(t->idx);
+		heap_remove(pp, t->idx);
 		atomic_store_explicit(&t->status, Tidle, memory_order_relaxed);
-		gs_unlock(&timers.lock);
+		gs_unlock(&pp->timerslock);
 		return true;
 	}
-	gs_unlock(&timers.lock);
+	gs_unlock(&pp->timerslock);
 	while (atomic_load_explicit(&t->status, memory_order_acquire) != Tidle)
 		sys_sched_yield();
 	return false;
+}
+
+int64_t gs_timers_run(struct p *pp, int64_t now, struct m *mp)
+{
+	int64_t next = atomic_load_explicit(&pp->timer0when, memory_order_relaxed);
+
+	if (next == 0 || next > now)
+		return next;
+	gs_lock(&pp->timerslock);
+	while (pp->ntimers > 0 && pp->timers[0]->when <= now) {
+		struct gs_timer *t = pp->timers[0];
+
+		heap_remove(pp, 0);
+		atomic_store_explicit(&t->status, Trunning, memory_order_relaxed);
+		gs_unlock(&pp->timerslock);
+		t->f(t, mp);
+		/* release pairs with gs_timer_del's acquire: f is done with t */
+		atomic_store_explicit(&t->status, Tidle, memory_order_release);
+		gs_lock(&pp->timerslock);
+	}
+	next = pp->ntimers ? pp->timers[0]->when : 0;
+	gs_unlock(&pp->timerslock);
+	return next;
+}
+
+int64_t gs_timers_next(void)
+{
+	int64_t next = 0;
+
+	for (int i = 0; i < gs_sched.gomaxprocs; i++) {
+		int64_t w = atomic_load_explicit(&gs_sched.allp[i].timer0when,
+						 memory_order_seq_cst);
+
+		if (w && (next == 0 || w < next))
+			next = w;
+	}
+	return next;
+}
+
+int32_t gs_timers_len(struct p *pp)
+{
+	int32_t n;
+
+	gs_lock(&pp->timerslock);
+	n = pp->ntimers;
+	gs_unlock(&pp->timerslock);
+	return n;
 }

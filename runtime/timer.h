@@ -1,4 +1,5 @@
-/* Timers for timed waits: a 4-ary heap ordered by deadline, run by a timer thread. */
+/* Timers for sleeps, timed waits and I/O deadlines: a 4-ary heap per P, ordered by
+ * deadline, run by the scheduler (DESIGN.md "Timers"). */
 #ifndef GS_TIMER_H
 #define GS_TIMER_H
 
@@ -7,19 +8,25 @@
 #include <stdint.h>
 #include <time.h>
 
+struct m;
+struct p;
+
 /*
  * Timer status.
- *   Tidle     not in the heap; the owner may reuse it.
- *   Twaiting  in the heap (idx valid); only gs_timer_del or the timer thread take it out.
- *   Trunning  taken out by the timer thread, f running; gs_timer_del waits for Tidle.
+ *   Tidle     not in a heap; the owner may reuse it.
+ *   Twaiting  in pp's heap (idx valid); only gs_timer_del or a runner take it out.
+ *   Trunning  taken out by a runner, f running; gs_timer_del waits for Tidle.
  */
 enum tstatus { Tidle, Twaiting, Trunning };
 
 struct gs_timer {
-	int64_t when;			/* CLOCK_MONOTONIC ns; owner, then timers.lock */
-	void (*f)(struct gs_timer *);	/* runs on the timer thread; must not block */
+	int64_t when;			/* CLOCK_MONOTONIC ns; owner, then pp->timerslock */
+	/* runs on g0 of mp (which may hold no P) or on a thread with no G (mp NULL); must
+	 * not block, park or touch TLS */
+	void (*f)(struct gs_timer *, struct m *mp);
 	void *arg;
-	int32_t idx;			/* timers.lock */
+	struct p *pp;			/* owner: the heap it was added to */
+	int32_t idx;			/* pp->timerslock */
 	_Atomic uint32_t status;	/* enum tstatus */
 };
 
@@ -31,18 +38,22 @@ int64_t gs_nanotime(void);
  * deadline is fixed at the time of the call: later clock changes do not move it. */
 int64_t gs_deadline(clockid_t clock, const struct timespec *abs);
 
-/* gs_timer_reserve promises the caller a slot in the heap, starting the timer thread and
- * growing the heap if need be; gs_timer_unreserve gives it back. Returns 0 or -EAGAIN.
- * Runs on a G or a foreign thread with no goshim lock held (it may allocate). */
-int gs_timer_reserve(void);
-void gs_timer_unreserve(void);
-
-/* gs_timer_add arms t (when, f, arg set by the caller) in a reserved slot. Never
- * allocates: callable under a wait-queue lock. */
+/* gs_timer_add arms t (when, f, arg set by the caller) on the running G's P. Never
+ * allocates with the C library: callable under a wait-queue lock. Runs on a G. */
 void gs_timer_add(struct gs_timer *t);
 
 /* gs_timer_del disarms t. Returns true if it was removed before f ran; otherwise f has
- * run (or is waited for until it has). Runs on a G or a foreign thread. */
+ * run (or is waited for until it has). Runs on a G. */
 bool gs_timer_del(struct gs_timer *t);
+
+/* gs_timers_run runs pp's timers due by now on mp (see gs_timer.f). Returns the earliest
+ * deadline left in pp's heap, 0 if none. */
+int64_t gs_timers_run(struct p *pp, int64_t now, struct m *mp);
+
+/* gs_timers_next is the earliest deadline on any P, 0 if none (a racy snapshot). */
+int64_t gs_timers_next(void);
+
+/* gs_timers_len is how many timers pp's heap holds (scheddetail). */
+int32_t gs_timers_len(struct p *pp);
 
 #endif

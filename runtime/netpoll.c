@@ -1,0 +1,277 @@
+/* The epoll netpoller, after Go's netpoll_epoll.go. May call: locks, sema, proc, raw
+ * system calls. Nothing here calls the C library: a pollfd is armed by a G, and events
+ * are collected on g0, on sysmon, or by the one M that sleeps in epoll_wait (whose
+ * thread pointer is then its own).
+ *
+ * Each fd is registered once, edge-triggered for both directions, when a call on it
+ * first has to wait. An event fires every waiter of that direction (an edge may stand for
+ * several connections or several writes: each waiter retries its call and parks again
+ * if it finds nothing). The epoll instance and the eventfd that breaks a sleeping
+ * epoll_wait are moved to fd numbers near RLIMIT_NOFILE, so the program's own fds keep
+ * the numbers they have natively. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+
+#include "netpoll.h"
+#include "proc.h"
+#include "sema.h"
+#include "sys.h"
+#include "throw.h"
+#include "timer.h"
+#include "tls.h"
+
+#define FIRE_BATCH 32
+
+static struct {
+	_Atomic int32_t inited;		/* 0 no, 1 starting, 2 ready, -1 failed */
+	int epfd, breakfd;		/* const once inited */
+	_Atomic uint32_t breaking;	/* a break is written and not yet read */
+	_Atomic int32_t waiters;	/* Gs in gs_pollwait_park */
+	struct gs_lock freelock;
+	struct gs_pollfd *free;		/* freelock */
+} np = { .epfd = -1, .breakfd = -1 };
+
+/* highfd moves fd near the top of the fd range, close-on-exec. */
+static int highfd(int fd)
+{
+	struct rlimit rl;
+	long lo = 3, r;
+
+	if (sys_call6(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, (long)&rl, 0, 0) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
+		lo = (long)(rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur) - 8;
+	r = sys_call6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, lo, 0, 0, 0);
+	if (r < 0)
+		return fd;
+	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
+	return (int)r;
+}
+
+bool gs_netpoll_init(void)
+{
+	int32_t zero = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	long ep, bf;
+
+	if (atomic_load_explicit(&np.inited, memory_order_acquire) == 2)
+		return true;
+	if (!atomic_compare_exchange_strong_explicit(&np.inited, &zero, 1, memory_order_acquire,
+						     memory_order_acquire)) {
+		while (zero == 1)
+			zero = atomic_load_explicit(&np.inited, memory_order_acquire);
+		return zero == 2;
+	}
+	ep = sys_call6(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
+	bf = sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
+	if (ep < 0 || bf < 0)
+		gs_fatal(2, "cannot create the netpoller's epoll instance");
+	np.epfd = highfd((int)ep);
+	np.breakfd = highfd((int)bf);
+	if (sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_ADD, np.breakfd, (long)&ev, 0, 0) != 0)
+		gs_fatal(2, "cannot register the netpoller's eventfd");
+	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_relaxed);
+	atomic_store_explicit(&np.inited, 2, memory_order_release);
+	return true;
+}
+
+bool gs_netpoll_inited(void)
+{
+	return atomic_load_explicit(&np.inited, memory_order_acquire) == 2;
+}
+
+bool gs_netpoll_waiting(void)
+{
+	return atomic_load_explicit(&np.waiters, memory_order_relaxed) > 0;
+}
+
+bool gs_netpoll_ownfd(int fd)
+{
+	return gs_netpoll_inited() && (fd == np.epfd || fd == np.breakfd);
+}
+
+struct gs_pollfd *gs_pollfd_alloc(void)
+{
+	struct gs_pollfd *pd;
+
+	gs_lock(&np.freelock);
+	pd = np.free;
+	if (pd)
+		np.free = pd->link;
+	gs_unlock(&np.freelock);
+	if (pd == NULL) {
+		pd = calloc(1, sizeof(*pd));
+		if (pd == NULL)
+			return NULL;
+	}
+	pd->fd = -1;
+	pd->waiters = NULL;
+	return pd;
+}
+
+void gs_pollfd_free(struct gs_pollfd *pd)
+{
+	gs_lock(&np.freelock);
+	pd->link = np.free;
+	np.free = pd;
+	gs_unlock(&np.freelock);
+}
+
+int gs_pollfd_arm(struct gs_pollfd *pd, int fd)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET,
+		.data.ptr = pd,
+	};
+	long r = 0;
+
+	if (!gs_netpoll_init())
+		return -ENOMEM;
+	gs_lock(&pd->lock);
+	if (pd->fd != fd) {
+		r = sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_ADD, fd, (long)&ev, 0, 0);
+		if (r == -EEXIST)	/* registered by an earlier owner of this number */
+			r = sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_MOD, fd, (long)&ev, 0, 0);
+		if (r == 0)
+			pd->fd = fd;
+	}
+	gs_unlock(&pd->lock);
+	return (int)r;
+}
+
+void gs_pollfd_disarm(struct gs_pollfd *pd)
+{
+	gs_lock(&pd->lock);
+	if (pd->fd >= 0)
+		sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_DEL, pd->fd, 0, 0, 0);
+	pd->fd = -1;
+	gs_unlock(&pd->lock);
+}
+
+void gs_pollfd_forget(struct gs_pollfd *pd)
+{
+	gs_lock(&pd->lock);
+	pd->fd = -1;
+	gs_unlock(&pd->lock);
+}
+
+void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
+		     uint32_t events)
+{
+	node->w = w;
+	node->events = events;
+	node->prev = NULL;
+	gs_lock(&pd->lock);
+	node->next = pd->waiters;
+	if (node->next)
+		node->next->prev = node;
+	pd->waiters = node;
+	gs_unlock(&pd->lock);
+}
+
+void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node)
+{
+	gs_lock(&pd->lock);
+	if (node->prev)
+		node->prev->next = node->next;
+	else
+		pd->waiters = node->next;
+	if (node->next)
+		node->next->prev = node->prev;
+	gs_unlock(&pd->lock);
+}
+
+int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason)
+{
+	struct g *gp = getg();
+	int r;
+
+	atomic_fetch_add_explicit(&np.waiters, 1, memory_order_relaxed);
+	gp->waitreason = reason;
+	r = gs_sema_wait(&w->fired, 0, GS_BITSET_ANY, deadline);
+	gp->waitreason = NULL;
+	atomic_fetch_sub_explicit(&np.waiters, 1, memory_order_relaxed);
+	return r == -ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
+int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay)
+{
+	long ms, r;
+
+	if (!gs_netpoll_inited())
+		return 0;
+	/* epoll_wait counts milliseconds: round a sub-millisecond wait up, not down to a
+	 * busy loop */
+	if (delay < 0)
+		ms = -1;
+	else if (delay == 0)
+		ms = 0;
+	else if (delay < 1000000000ll * 1000)
+		ms = (long)((delay + 999999) / 1000000);
+	else
+		ms = 1000000000;
+	r = sys_call6(SYS_epoll_pwait, np.epfd, (long)ev, max, ms, 0, 8);
+	return r > 0 ? (int)r : 0;
+}
+
+/* fire wakes the waiters of pd that wait for events. Waiters that leave meanwhile are
+ * harmless: a pollwait is only an address to the wait queues, and fired is set once. */
+static void fire(struct gs_pollfd *pd, uint32_t events, struct m *mp)
+{
+	struct gs_pollwait *batch[FIRE_BATCH];
+	int n;
+
+	do {
+		n = 0;
+		gs_lock(&pd->lock);
+		for (struct gs_pollnode *x = pd->waiters; x && n < FIRE_BATCH; x = x->next) {
+			if ((x->events & events) &&
+			    atomic_exchange_explicit(&x->w->fired, 1, memory_order_relaxed) == 0)
+				batch[n++] = x->w;
+		}
+		gs_unlock(&pd->lock);
+		for (int i = 0; i < n; i++)
+			gs_sema_wake_m(&batch[i]->fired, 1, GS_BITSET_ANY, mp);
+	} while (n == FIRE_BATCH);
+}
+
+void gs_netpoll_ready(struct epoll_event *ev, int n, struct m *mp)
+{
+	for (int i = 0; i < n; i++) {
+		struct gs_pollfd *pd = ev[i].data.ptr;
+
+		if (pd == NULL) {
+			uint64_t v;
+
+			sys_call6(SYS_read, np.breakfd, (long)&v, sizeof(v), 0, 0, 0);
+			atomic_store_explicit(&np.breaking, 0, memory_order_relaxed);
+			continue;
+		}
+		fire(pd, ev[i].events, mp);
+	}
+}
+
+void gs_netpoll_break(void)
+{
+	uint64_t one = 1;
+
+	if (!gs_netpoll_inited() ||
+	    atomic_exchange_explicit(&np.breaking, 1, memory_order_relaxed) != 0)
+		return;
+	sys_call6(SYS_write, np.breakfd, (long)&one, sizeof(one), 0, 0, 0);
+}
+
+void gs_netpoll_wake_for(int64_t when)
+{
+	if (atomic_load_explicit(&gs_sched.lastpoll, memory_order_seq_cst) == 0) {
+		int64_t until = atomic_load_explicit(&gs_sched.polluntil, memory_order_relaxed);
+
+		if (until == 0 || until > when)
+			gs_netpoll_break();
+	} else {
+		wakep(false);
+	}
+}

@@ -1,0 +1,96 @@
+/* The epoll netpoller (DESIGN.md "Three tiers of blocking", tier 1): Gs park on file
+ * descriptors until the kernel reports them ready, and an idle M sleeps in epoll_wait
+ * until the earliest timer. */
+#ifndef GS_NETPOLL_H
+#define GS_NETPOLL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+#include "lock.h"
+
+struct m;
+
+/* One waiting call (read, accept, poll over several fds, ...): fired becomes 1 when one of
+ * its fds reports an event it waits for. */
+struct gs_pollwait {
+	_Atomic uint32_t fired;
+};
+
+/* A pollwait's entry in one fd's list of waiters; lives on the waiting G's stack. */
+struct gs_pollnode {
+	struct gs_pollnode *next, *prev;	/* pollfd lock */
+	struct gs_pollwait *w;
+	uint32_t events;			/* epoll bits that fire w */
+};
+
+/* The runtime's side of one file descriptor. Never freed: an event reported for an fd
+ * since closed finds a recycled pollfd and at worst wakes its waiters spuriously. */
+struct gs_pollfd {
+	struct gs_lock lock;
+	struct gs_pollnode *waiters;	/* lock */
+	int32_t fd;			/* lock: the fd number registered in epoll, -1 if none */
+	struct gs_pollfd *link;		/* the free list's lock */
+};
+
+/* Interest sets for gs_pollwait_add. */
+#define GS_POLLIN (EPOLLIN | EPOLLPRI | EPOLLRDHUP | EPOLLHUP | EPOLLERR)
+#define GS_POLLOUT (EPOLLOUT | EPOLLHUP | EPOLLERR)
+
+/* gs_pollfd_alloc returns an unregistered pollfd, or NULL when out of memory. */
+struct gs_pollfd *gs_pollfd_alloc(void);
+
+/* gs_pollfd_free returns pd to the pool; its fd must be closed or disarmed. */
+void gs_pollfd_free(struct gs_pollfd *pd);
+
+/* gs_pollfd_arm registers fd for pd in the netpoller (edge-triggered, both directions), if
+ * it is not yet: 0, or a negative errno (-EPERM for a regular file, which is always
+ * ready). Runs on a G. */
+int gs_pollfd_arm(struct gs_pollfd *pd, int fd);
+
+/* gs_pollfd_disarm takes pd's fd out of the netpoller while it is still open;
+ * gs_pollfd_forget marks it unregistered after the kernel dropped it (its file closed). */
+void gs_pollfd_disarm(struct gs_pollfd *pd);
+void gs_pollfd_forget(struct gs_pollfd *pd);
+
+/* gs_pollwait_add puts node, for w, on pd's waiters for events (GS_POLLIN, GS_POLLOUT);
+ * gs_pollwait_del takes it off. A waiter adds its nodes, then tries its call, then parks:
+ * an event between the try and the park fires w and the park returns at once. */
+void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
+		     uint32_t events);
+void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node);
+
+/* gs_pollwait_park parks the running G until w fires or deadline (CLOCK_MONOTONIC ns, 0:
+ * none) passes. Returns 0 (fired, or spuriously) or -ETIMEDOUT. Runs on a G. */
+int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason);
+
+/* gs_netpoll_init creates the epoll instance if it does not exist yet; false if it could
+ * not. Raw system calls only: callable under a lock. */
+bool gs_netpoll_init(void);
+
+/* gs_netpoll_ownfd: fd is one of the netpoller's own (epoll instance, eventfd). */
+bool gs_netpoll_ownfd(int fd);
+
+/* Scheduler side. gs_netpoll_inited: the epoll instance exists. gs_netpoll_waiting: some
+ * G is parked in gs_pollwait_park. */
+bool gs_netpoll_inited(void);
+bool gs_netpoll_waiting(void);
+
+/* gs_netpoll_wait collects up to max events, waiting up to delay ns (negative: until an
+ * event or gs_netpoll_break; 0: not at all). Returns how many; it may be interrupted.
+ * gs_netpoll_ready fires the waiters of those events, readying their Gs on mp's P (mp
+ * NULL on a thread with no P and no G: the global queue). */
+int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay);
+void gs_netpoll_ready(struct epoll_event *ev, int n, struct m *mp);
+
+/* gs_netpoll_break makes a sleeping gs_netpoll_wait return. */
+void gs_netpoll_break(void);
+
+/* gs_netpoll_wake_for is called with a new timer's deadline once its G has parked: the M
+ * sleeping in netpoll is woken if it would sleep past it; if none sleeps, an idle P gets
+ * an M. Runs on g0. */
+void gs_netpoll_wake_for(int64_t when);
+
+#endif
