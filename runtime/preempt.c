@@ -165,7 +165,7 @@ void gs_preempt_check_slow(struct g *gp)
 	if (atomic_load_explicit(&gp->inruntime, memory_order_relaxed))
 		return;
 	atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
-	gs_gosched();
+	gs_gopreempt();
 }
 
 /* gs_on_cpu: preemption signals go only to threads on a CPU, since one asleep in a call

@@ -492,6 +492,30 @@ static void gosched_m(struct g *gp)
 	schedule(mp);
 }
 
+/* gopreempt_m queues a preempted G on the global queue, as Go does: on the local one it
+ * would run again before a G readied to the global queue (which findrunnable looks at
+ * only every 61st tick while the local one has work). */
+static void gopreempt_m(struct g *gp)
+{
+	struct m *mp = gp->m;
+
+	casgstatus(gp, Grunning, Grunnable);
+	mp->curg = NULL;
+	gs_lock(&gs_sched.lock);
+	globrunqput(gp);
+	gs_unlock(&gs_sched.lock);
+	schedule(mp);
+}
+
+void gs_gopreempt(void)
+{
+	struct g *gp = gs_acquirem();
+
+	if (!gs_sched_idle(gp->m->p))
+		gs_mcall(&gp->sched, gp->m->g0sp, gopreempt_m, gp);
+	gs_releasem(gp);
+}
+
 bool gs_sched_idle(struct p *pp)
 {
 	return runqempty(pp) && atomic_load_explicit(&gs_sched.runqsize, memory_order_relaxed) == 0;

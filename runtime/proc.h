@@ -38,6 +38,10 @@ int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, stru
 /* gs_gosched yields the running G's P to the next runnable G, if any. Runs on a G. */
 void gs_gosched(void);
 
+/* gs_gopreempt is gs_gosched for a G that sysmon asked to yield: it goes behind the Gs
+ * waiting on the global queue. Runs on a G. */
+void gs_gopreempt(void);
+
 /* gs_gopark parks the running G, waiting for reason (shown by scheddetail). On g0, once
  * the G is Gwaiting, commit(gp, arg) decides: true keeps it parked until gs_goready, false
  * resumes it at once. Runs on a G. */

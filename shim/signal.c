@@ -12,9 +12,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../runtime/preempt.h"
+#include "../runtime/tls.h"
 #include "../runtime/traceback.h"
 #include "../runtime/throw.h"
 #include "real.h"
@@ -169,4 +171,48 @@ sighandler_t signal(int sig, sighandler_t handler)
 	act.sa_handler = handler;
 	act.sa_flags = SA_RESTART;	/* glibc's signal() is BSD-style */
 	return sigaction(sig, &act, &prev) == 0 ? prev.sa_handler : SIG_ERR;
+}
+
+/* to_self sends sig with info to the calling thread when it does not block sig: POSIX
+ * has a signal a thread sends its own process delivered before the call returns when no
+ * other thread can take it, and the other threads of a goshim process are Ms, which would
+ * take it later, on another G. false if it must go to the process after all. */
+static bool to_self(pid_t pid, int sig, siginfo_t *info, int *r)
+{
+	sigset_t cur;
+	pid_t self = getpid();
+
+	if (pid != self || sig <= 0 || sig >= NSIG || getg() == NULL ||
+	    pthread_sigmask(SIG_BLOCK, NULL, &cur) != 0 || sigismember(&cur, sig))
+		return false;
+	/* the kernel takes a sender's own si_code only from the main thread */
+	if (info->si_code >= 0 && gettid() != self)
+		return false;
+	*r = (int)syscall(SYS_rt_tgsigqueueinfo, self, gettid(), sig, info);
+	return *r == 0;
+}
+
+int kill(pid_t pid, int sig)
+{
+	siginfo_t info = { .si_signo = sig, .si_code = SI_USER };
+	int r;
+
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	if (to_self(pid, sig, &info, &r))
+		return r;
+	return (int)syscall(SYS_kill, pid, sig);
+}
+
+int sigqueue(pid_t pid, int sig, const union sigval value)
+{
+	siginfo_t info = { .si_signo = sig, .si_code = SI_QUEUE };
+	int r;
+
+	info.si_pid = getpid();
+	info.si_uid = getuid();
+	info.si_value = value;
+	if (to_self(pid, sig, &info, &r))
+		return r;
+	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
 }
