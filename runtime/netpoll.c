@@ -35,8 +35,7 @@ static struct {
 	struct gs_pollfd *free;		/* freelock */
 } np = { .epfd = -1, .breakfd = -1 };
 
-/* highfd moves fd near the top of the fd range, close-on-exec. */
-static int highfd(int fd)
+int gs_highfd(int fd, bool keep)
 {
 	struct rlimit rl;
 	long lo = 3, r;
@@ -45,9 +44,12 @@ static int highfd(int fd)
 	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
 		lo = (long)(rl.rlim_cur > INT_MAX ? INT_MAX : rl.rlim_cur) - 8;
 	r = sys_call6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, lo, 0, 0, 0);
+	if (r < 0 && lo > 3)	/* the top of the range is taken: anywhere will do */
+		r = sys_call6(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3, 0, 0, 0);
 	if (r < 0)
-		return fd;
-	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
+		return keep ? (int)r : fd;
+	if (!keep)
+		sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
 	return (int)r;
 }
 
@@ -69,8 +71,8 @@ bool gs_netpoll_init(void)
 	bf = sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
 	if (ep < 0 || bf < 0)
 		gs_fatal(2, "cannot create the netpoller's epoll instance");
-	np.epfd = highfd((int)ep);
-	np.breakfd = highfd((int)bf);
+	np.epfd = gs_highfd((int)ep, false);
+	np.breakfd = gs_highfd((int)bf, false);
 	if (sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_ADD, np.breakfd, (long)&ev, 0, 0) != 0)
 		gs_fatal(2, "cannot register the netpoller's eventfd");
 	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_relaxed);
@@ -91,6 +93,15 @@ bool gs_netpoll_waiting(void)
 bool gs_netpoll_ownfd(int fd)
 {
 	return gs_netpoll_inited() && (fd == np.epfd || fd == np.breakfd);
+}
+
+int gs_netpoll_fds(int fds[2])
+{
+	if (!gs_netpoll_inited())
+		return 0;
+	fds[0] = np.epfd < np.breakfd ? np.epfd : np.breakfd;
+	fds[1] = np.epfd < np.breakfd ? np.breakfd : np.epfd;
+	return 2;
 }
 
 struct gs_pollfd *gs_pollfd_alloc(void)
@@ -158,6 +169,37 @@ void gs_pollfd_forget(struct gs_pollfd *pd)
 	gs_unlock(&pd->lock);
 }
 
+/* fire wakes the waiters of pd that wait for events, from a G (ong) or else as
+ * gs_sema_wake_m(mp) does. Waiters that leave meanwhile are harmless: a pollwait is only
+ * an address to the wait queues, and fired is set once. */
+static void fire(struct gs_pollfd *pd, uint32_t events, struct m *mp, bool ong)
+{
+	struct gs_pollwait *batch[FIRE_BATCH];
+	int n;
+
+	do {
+		n = 0;
+		gs_lock(&pd->lock);
+		for (struct gs_pollnode *x = pd->waiters; x && n < FIRE_BATCH; x = x->next) {
+			if ((x->events & events) &&
+			    atomic_exchange_explicit(&x->w->fired, 1, memory_order_relaxed) == 0)
+				batch[n++] = x->w;
+		}
+		gs_unlock(&pd->lock);
+		for (int i = 0; i < n; i++) {
+			if (ong)
+				gs_sema_wake(&batch[i]->fired, 1, GS_BITSET_ANY);
+			else
+				gs_sema_wake_m(&batch[i]->fired, 1, GS_BITSET_ANY, mp);
+		}
+	} while (n == FIRE_BATCH);
+}
+
+void gs_pollfd_wakeall(struct gs_pollfd *pd)
+{
+	fire(pd, GS_POLLIN | GS_POLLOUT, NULL, true);
+}
+
 void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
 		     uint32_t events)
 {
@@ -217,27 +259,6 @@ int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay)
 	return r > 0 ? (int)r : 0;
 }
 
-/* fire wakes the waiters of pd that wait for events. Waiters that leave meanwhile are
- * harmless: a pollwait is only an address to the wait queues, and fired is set once. */
-static void fire(struct gs_pollfd *pd, uint32_t events, struct m *mp)
-{
-	struct gs_pollwait *batch[FIRE_BATCH];
-	int n;
-
-	do {
-		n = 0;
-		gs_lock(&pd->lock);
-		for (struct gs_pollnode *x = pd->waiters; x && n < FIRE_BATCH; x = x->next) {
-			if ((x->events & events) &&
-			    atomic_exchange_explicit(&x->w->fired, 1, memory_order_relaxed) == 0)
-				batch[n++] = x->w;
-		}
-		gs_unlock(&pd->lock);
-		for (int i = 0; i < n; i++)
-			gs_sema_wake_m(&batch[i]->fired, 1, GS_BITSET_ANY, mp);
-	} while (n == FIRE_BATCH);
-}
-
 void gs_netpoll_ready(struct epoll_event *ev, int n, struct m *mp)
 {
 	for (int i = 0; i < n; i++) {
@@ -250,7 +271,7 @@ void gs_netpoll_ready(struct epoll_event *ev, int n, struct m *mp)
 			atomic_store_explicit(&np.breaking, 0, memory_order_relaxed);
 			continue;
 		}
-		fire(pd, ev[i].events, mp);
+		fire(pd, ev[i].events, mp, false);
 	}
 }
 

@@ -55,6 +55,14 @@ int gs_pollfd_arm(struct gs_pollfd *pd, int fd);
 void gs_pollfd_disarm(struct gs_pollfd *pd);
 void gs_pollfd_forget(struct gs_pollfd *pd);
 
+/* gs_pollfd_wakeall fires every waiter of pd, which then retries its call. Runs on a G. */
+void gs_pollfd_wakeall(struct gs_pollfd *pd);
+
+/* gs_highfd dups fd to a number near RLIMIT_NOFILE, close-on-exec, away from the numbers
+ * the program will be given. keep: fd stays open and the new number is returned (or a
+ * negative errno); otherwise fd is closed, or returned unmoved if it could not be. */
+int gs_highfd(int fd, bool keep);
+
 /* gs_pollwait_add puts node, for w, on pd's waiters for events (GS_POLLIN, GS_POLLOUT);
  * gs_pollwait_del takes it off. A waiter adds its nodes, then tries its call, then parks:
  * an event between the try and the park fires w and the park returns at once. */
@@ -72,6 +80,9 @@ bool gs_netpoll_init(void);
 
 /* gs_netpoll_ownfd: fd is one of the netpoller's own (epoll instance, eventfd). */
 bool gs_netpoll_ownfd(int fd);
+
+/* gs_netpoll_fds stores the netpoller's own fds in fds, lowest first: how many (0 or 2). */
+int gs_netpoll_fds(int fds[2]);
 
 /* Scheduler side. gs_netpoll_inited: the epoll instance exists. gs_netpoll_waiting: some
  * G is parked in gs_pollwait_park. */

@@ -10,7 +10,7 @@
 #include "real_sys.h"
 #include "syscall_wrappers.h"
 
-ssize_t read(int fd, void *buf, size_t n)
+ssize_t gs_t2_read(int fd, void *buf, size_t n)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -25,7 +25,7 @@ ssize_t read(int fd, void *buf, size_t n)
 	return r;
 }
 
-ssize_t write(int fd, const void *buf, size_t n)
+ssize_t gs_t2_write(int fd, const void *buf, size_t n)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -100,7 +100,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 	return r;
 }
 
-ssize_t readv(int fd, const struct iovec *iov, int cnt)
+ssize_t gs_t2_readv(int fd, const struct iovec *iov, int cnt)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -115,7 +115,7 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	return r;
 }
 
-ssize_t writev(int fd, const struct iovec *iov, int cnt)
+ssize_t gs_t2_writev(int fd, const struct iovec *iov, int cnt)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -396,21 +396,6 @@ int lockf64(int fd, int cmd, off64_t len)
 	do {
 		sigs = gs_preempt_sigs();
 		r = real_sys()->lockf64(fd, cmd, len);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
-	uint32_t sigs;
-	ssize_t r;
-
-	if (!gs_enter())
-		return real_sys()->__read_chk(fd, buf, n, buflen);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->__read_chk(fd, buf, n, buflen);
 	} while (r == -1 && gs_preempted_call(sigs));
 	gs_leave();
 	return r;
@@ -827,7 +812,7 @@ int pause(void)
 	return r;
 }
 
-unsigned int sleep(unsigned int s)
+unsigned int gs_t2_sleep(unsigned int s)
 {
 	unsigned int r;
 
@@ -838,7 +823,7 @@ unsigned int sleep(unsigned int s)
 	return r;
 }
 
-int usleep(useconds_t us)
+int gs_t2_usleep(useconds_t us)
 {
 	uint32_t sigs;
 	int r;
@@ -853,7 +838,7 @@ int usleep(useconds_t us)
 	return r;
 }
 
-int nanosleep(const struct timespec *req, struct timespec *rem)
+int gs_t2_nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	uint32_t sigs;
 	int r;
@@ -868,7 +853,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 	return r;
 }
 
-int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
+int gs_t2_clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, struct timespec *rem)
 {
 	int r;
 
@@ -879,7 +864,7 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req, stru
 	return r;
 }
 
-int poll(struct pollfd *fds, nfds_t n, int timeout)
+int gs_t2_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	uint32_t sigs;
 	int r;
@@ -894,7 +879,7 @@ int poll(struct pollfd *fds, nfds_t n, int timeout)
 	return r;
 }
 
-int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+int gs_t2_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
 {
 	uint32_t sigs;
 	int r;
@@ -909,38 +894,7 @@ int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_
 	return r;
 }
 
-int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen)
-{
-	uint32_t sigs;
-	int r;
-
-	if (!gs_enter())
-		return real_sys()->__poll_chk(fds, n, timeout, fdslen);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->__poll_chk(fds, n, timeout, fdslen);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask,
-	size_t fdslen)
-{
-	uint32_t sigs;
-	int r;
-
-	if (!gs_enter())
-		return real_sys()->__ppoll_chk(fds, n, ts, mask, fdslen);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->__ppoll_chk(fds, n, ts, mask, fdslen);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+int gs_t2_select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 {
 	uint32_t sigs;
 	int r;
@@ -955,7 +909,7 @@ int select(int n, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
 	return r;
 }
 
-int pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts,
+int gs_t2_pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts,
 	const sigset_t *mask)
 {
 	uint32_t sigs;
@@ -971,7 +925,7 @@ int pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts
 	return r;
 }
 
-int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
+int gs_t2_epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
 {
 	uint32_t sigs;
 	int r;
@@ -986,7 +940,7 @@ int epoll_wait(int ep, struct epoll_event *ev, int max, int timeout)
 	return r;
 }
 
-int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
+int gs_t2_epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigset_t *mask)
 {
 	uint32_t sigs;
 	int r;
@@ -1001,7 +955,7 @@ int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, const sigs
 	return r;
 }
 
-int epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec *ts,
+int gs_t2_epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec *ts,
 	const sigset_t *mask)
 {
 	uint32_t sigs;
@@ -1017,7 +971,7 @@ int epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct timespec 
 	return r;
 }
 
-int accept(int fd, struct sockaddr *addr, socklen_t *len)
+int gs_t2_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	uint32_t sigs;
 	int r;
@@ -1032,7 +986,7 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	return r;
 }
 
-int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+int gs_t2_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	uint32_t sigs;
 	int r;
@@ -1047,7 +1001,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	return r;
 }
 
-int connect(int fd, const struct sockaddr *addr, socklen_t len)
+int gs_t2_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	uint32_t sigs;
 	int r;
@@ -1062,7 +1016,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return r;
 }
 
-ssize_t recv(int fd, void *buf, size_t n, int flags)
+ssize_t gs_t2_recv(int fd, void *buf, size_t n, int flags)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -1077,7 +1031,7 @@ ssize_t recv(int fd, void *buf, size_t n, int flags)
 	return r;
 }
 
-ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len)
+ssize_t gs_t2_recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, socklen_t *len)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -1092,7 +1046,7 @@ ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *addr, 
 	return r;
 }
 
-ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+ssize_t gs_t2_recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -1107,7 +1061,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return r;
 }
 
-int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *ts)
+int gs_t2_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timespec *ts)
 {
 	uint32_t sigs;
 	int r;
@@ -1122,7 +1076,7 @@ int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct timesp
 	return r;
 }
 
-ssize_t send(int fd, const void *buf, size_t n, int flags)
+ssize_t gs_t2_send(int fd, const void *buf, size_t n, int flags)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -1137,7 +1091,7 @@ ssize_t send(int fd, const void *buf, size_t n, int flags)
 	return r;
 }
 
-ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
+ssize_t gs_t2_sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *addr,
 	socklen_t len)
 {
 	uint32_t sigs;
@@ -1153,7 +1107,7 @@ ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockad
 	return r;
 }
 
-ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+ssize_t gs_t2_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	uint32_t sigs;
 	ssize_t r;
@@ -1168,7 +1122,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return r;
 }
 
-int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+int gs_t2_sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 {
 	uint32_t sigs;
 	int r;
@@ -1178,37 +1132,6 @@ int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
 	do {
 		sigs = gs_preempt_sigs();
 		r = real_sys()->sendmmsg(fd, v, n, flags);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
-{
-	uint32_t sigs;
-	ssize_t r;
-
-	if (!gs_enter())
-		return real_sys()->__recv_chk(fd, buf, n, buflen, flags);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->__recv_chk(fd, buf, n, buflen, flags);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-	struct sockaddr *addr, socklen_t *len)
-{
-	uint32_t sigs;
-	ssize_t r;
-
-	if (!gs_enter())
-		return real_sys()->__recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->__recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
 	} while (r == -1 && gs_preempted_call(sigs));
 	gs_leave();
 	return r;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "decls.h"
+#include "fdtab.h"
 #include "real_sys.h"
 #include "syscall_wrappers.h"
 
@@ -23,10 +24,14 @@ static int open_via(int (*fn)(const char *, int, ...), const char *path, int fla
 {
 	int r;
 
-	if (!gs_enter())
-		return fn(path, flags, mode);
-	r = fn(path, flags, mode);
-	gs_leave();
+	if (!gs_enter()) {
+		r = fn(path, flags, mode);
+	} else {
+		r = fn(path, flags, mode);
+		gs_leave();
+	}
+	if (r >= 0)	/* the number may have been closed by the C library */
+		gs_fd_forget(r);
 	return r;
 }
 
@@ -35,10 +40,14 @@ static int openat_via(int (*fn)(int, const char *, int, ...), int dirfd, const c
 {
 	int r;
 
-	if (!gs_enter())
-		return fn(dirfd, path, flags, mode);
-	r = fn(dirfd, path, flags, mode);
-	gs_leave();
+	if (!gs_enter()) {
+		r = fn(dirfd, path, flags, mode);
+	} else {
+		r = fn(dirfd, path, flags, mode);
+		gs_leave();
+	}
+	if (r >= 0)
+		gs_fd_forget(r);
 	return r;
 }
 
@@ -86,14 +95,33 @@ int openat64(int dirfd, const char *path, int flags, ...)
 	return openat_via(real_sys()->openat64, dirfd, path, flags, mode);
 }
 
+/* note_fcntl keeps the fd table in step: a dup'd fd, or a new O_NONBLOCK flag. */
+static void note_fcntl(int fd, int cmd, void *arg, int r)
+{
+	struct gs_fdent *e;
+
+	if (r < 0)
+		return;
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		gs_fd_dup(fd, r);
+	} else if (cmd == F_SETFL && (e = gs_fd_get(fd))) {
+		atomic_store_explicit(&e->file->nonblock, ((long)arg & O_NONBLOCK) != 0,
+				      memory_order_relaxed);
+		gs_fd_put(e);
+	}
+}
+
 /* fcntl_via passes fcntl's argument on as a pointer-sized word, as glibc's own fcntl does
  * (every fcntl argument is an int or a pointer); only the lock waits hand the P off. */
 static int fcntl_via(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
 {
 	int r;
 
-	if ((cmd != F_SETLKW && cmd != F_OFD_SETLKW) || !gs_enter())
-		return fn(fd, cmd, arg);
+	if ((cmd != F_SETLKW && cmd != F_OFD_SETLKW) || !gs_enter()) {
+		r = fn(fd, cmd, arg);
+		note_fcntl(fd, cmd, arg, r);
+		return r;
+	}
 	r = fn(fd, cmd, arg);
 	gs_leave();
 	return r;

@@ -9,11 +9,11 @@
 #include "../runtime/syscall.h"
 #include "../runtime/tls.h"
 
-/* gs_enter brackets the start of a blocking call: true if the caller is a G running on its
- * own stack outside the runtime, which then gave up its P. A thread that is not a G, and a
- * signal handler interrupting the scheduler (on g0, with a G's thread pointer) or runtime
- * code that uses the P, call the C library directly instead. */
-static inline bool gs_enter(void)
+/* gs_parkable is the running G if it may park or give up its P: a G running on its own
+ * stack outside the runtime. NULL for a thread that is not a G, and for a signal handler
+ * interrupting the scheduler (on g0, with a G's thread pointer) or runtime code that uses
+ * the P: those call the C library directly. */
+static inline struct g *gs_parkable(void)
 {
 	struct g *gp = getg();
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
@@ -21,6 +21,17 @@ static inline bool gs_enter(void)
 	if (gp == NULL || atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||
 	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
+		return NULL;
+	return gp;
+}
+
+/* gs_enter brackets the start of a blocking call: true if the caller is a G running on its
+ * own stack outside the runtime (gs_parkable), which then gave up its P. */
+static inline bool gs_enter(void)
+{
+	struct g *gp = gs_parkable();
+
+	if (gp == NULL)
 		return false;
 	gs_preempt_check(gp);
 	gs_entersyscall();
@@ -44,6 +55,16 @@ static inline bool gs_preempted_call(uint32_t sigs)
 /* gs_restore_errno sets errno on the thread the G now runs on. Out of line so that the
  * errno location is looked up afresh (with shared TLS it changes when the G moves). */
 void gs_restore_errno(int e);
+
+/* gs_ret turns a raw system call's result into the C library's: -1 with errno set. */
+static inline long gs_ret(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
 
 /* gs_leave ends a blocking call begun by a true gs_enter, keeping the call's errno. */
 static inline void gs_leave(void)
