@@ -180,6 +180,9 @@ static void fire(struct gs_pollfd *pd, uint32_t events, struct m *mp, bool ong)
 	do {
 		n = 0;
 		gs_lock(&pd->lock);
+		atomic_store_explicit(&pd->evseq,
+				      atomic_load_explicit(&pd->evseq, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		for (struct gs_pollnode *x = pd->waiters; x && n < FIRE_BATCH; x = x->next) {
 			if ((x->events & events) &&
 			    atomic_exchange_explicit(&x->w->fired, 1, memory_order_relaxed) == 0)
@@ -200,9 +203,11 @@ void gs_pollfd_wakeall(struct gs_pollfd *pd)
 	fire(pd, GS_POLLIN | GS_POLLOUT, NULL, true);
 }
 
-void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
-		     uint32_t events)
+bool gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
+		     uint32_t events, const uint32_t *seq)
 {
+	bool missed;
+
 	node->w = w;
 	node->events = events;
 	node->prev = NULL;
@@ -211,7 +216,9 @@ void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_p
 	if (node->next)
 		node->next->prev = node;
 	pd->waiters = node;
+	missed = seq && atomic_load_explicit(&pd->evseq, memory_order_relaxed) != *seq;
 	gs_unlock(&pd->lock);
+	return missed;
 }
 
 void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node)

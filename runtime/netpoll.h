@@ -31,6 +31,7 @@ struct gs_pollnode {
 struct gs_pollfd {
 	struct gs_lock lock;
 	struct gs_pollnode *waiters;	/* lock */
+	_Atomic uint32_t evseq;		/* written under lock: bumped by every event */
 	int32_t fd;			/* lock: the fd number registered in epoll, -1 if none */
 	struct gs_pollfd *link;		/* the free list's lock */
 };
@@ -64,10 +65,12 @@ void gs_pollfd_wakeall(struct gs_pollfd *pd);
 int gs_highfd(int fd, bool keep);
 
 /* gs_pollwait_add puts node, for w, on pd's waiters for events (GS_POLLIN, GS_POLLOUT);
- * gs_pollwait_del takes it off. A waiter adds its nodes, then tries its call, then parks:
- * an event between the try and the park fires w and the park returns at once. */
-void gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
-		     uint32_t events);
+ * gs_pollwait_del takes it off. A waiter either adds its nodes before it tries its call,
+ * or reads pd->evseq before the try and passes it as seq: then true means an event came
+ * in between, and the call must be tried again before parking. Once the node is on the
+ * list, an event fires w and the park returns at once. */
+bool gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
+		     uint32_t events, const uint32_t *seq);
 void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node);
 
 /* gs_pollwait_park parks the running G until w fires or deadline (CLOCK_MONOTONIC ns, 0:

@@ -427,6 +427,8 @@ __attribute__((noreturn)) void schedule(struct m *mp)
 
 	if (mp->spinning)
 		resetspinning(mp);
+	else if (!runqempty(mp->p))	/* e.g. several Gs readied by netpoll or timers */
+		wakep(false);
 	execute(mp, gp);
 }
 
@@ -478,7 +480,10 @@ void gs_goready(struct g *gp, struct m *mp)
 		globrunqput(gp);
 		gs_unlock(&gs_sched.lock);
 	}
-	wakep(!ong0);
+	/* on g0 the scheduler itself is looking for work: schedule wakes an M if it found
+	 * more than it takes */
+	if (!ong0)
+		wakep(true);
 	gs_releasem(self);
 }
 

@@ -215,7 +215,7 @@ void gs_fd_leave(struct gs_fdent *e)
 void gs_fd_watch(struct gs_fdent *e, struct gs_pollnode *node, struct gs_pollwait *w,
 		 uint32_t events)
 {
-	gs_pollwait_add(e->pd, node, w, events);
+	gs_pollwait_add(e->pd, node, w, events, NULL);
 }
 
 void gs_fd_unwatch(struct gs_fdent *e, struct gs_pollnode *node)
@@ -233,10 +233,11 @@ int gs_fd_arm(struct gs_fdent *e)
 	return r;
 }
 
-void gs_fd_wait_begin(struct gs_fdent *e, struct gs_fdwait *fw, uint32_t events)
+bool gs_fd_wait_begin(struct gs_fdent *e, struct gs_fdwait *fw, uint32_t events,
+		      const uint32_t *seq)
 {
 	atomic_store_explicit(&fw->w.fired, 0, memory_order_relaxed);
-	gs_pollwait_add(e->pd, &fw->node, &fw->w, events);
+	return gs_pollwait_add(e->pd, &fw->node, &fw->w, events, seq);
 }
 
 int gs_fd_wait(struct gs_fdent *e, struct gs_fdwait *fw, int64_t deadline, const char *reason)

@@ -84,12 +84,19 @@ void gs_fd_leave(struct gs_fdent *e);
 /* A call that may have to wait on e begins with gs_fd_wait_begin (events: GS_POLLIN,
  * GS_POLLOUT), then tries its system call and, each time it would block, parks in
  * gs_fd_wait until e may be ready (0), deadline passes (-ETIMEDOUT) or e cannot be polled
- * (another negative errno); it ends with gs_fd_wait_end. */
+ * (another negative errno); it ends with gs_fd_wait_end. A call that tried once before
+ * gs_fd_wait_begin passes the gs_fd_seq it read before that try: true from
+ * gs_fd_wait_begin then says to try again before parking. */
 struct gs_fdwait {
 	struct gs_pollwait w;
 	struct gs_pollnode node;
 };
-void gs_fd_wait_begin(struct gs_fdent *e, struct gs_fdwait *fw, uint32_t events);
+static inline uint32_t gs_fd_seq(struct gs_fdent *e)
+{
+	return atomic_load_explicit(&e->pd->evseq, memory_order_relaxed);
+}
+bool gs_fd_wait_begin(struct gs_fdent *e, struct gs_fdwait *fw, uint32_t events,
+		      const uint32_t *seq);
 int gs_fd_wait(struct gs_fdent *e, struct gs_fdwait *fw, int64_t deadline, const char *reason);
 void gs_fd_wait_end(struct gs_fdent *e, struct gs_fdwait *fw);
 

@@ -140,6 +140,8 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 	long r;
 
 	for (;;) {
+		uint32_t seq = gs_fd_seq(e);
+
 		r = try_io(e, gs_fd_enter(e), a, wr);
 		gs_fd_leave(e);
 		if (r > 0 && all) {
@@ -151,11 +153,10 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 		if (r != -EAGAIN || nonblock)
 			break;
 		if (!waiting) {
-			/* listening before the next try: no readiness in between is missed */
-			gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN);
 			waiting = true;
 			deadline = gs_fd_deadline(timeout);
-			continue;
+			if (gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN, &seq))
+				continue;	/* an event since the try */
 		}
 		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
 		if (w == -ETIMEDOUT) {
@@ -352,15 +353,17 @@ static int mmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, bool wr)
 	nonblock = atomic_load_explicit(&e->file->nonblock, memory_order_relaxed) ||
 		   (flags & MSG_DONTWAIT);
 	for (;;) {
+		uint32_t seq = gs_fd_seq(e);
+
 		r = sys_call6(wr ? SYS_sendmmsg : SYS_recvmmsg, gs_fd_enter(e), (long)v, n,
 			      flags | MSG_DONTWAIT, 0, 0);
 		gs_fd_leave(e);
 		if (r != -EAGAIN || nonblock)
 			break;
 		if (!waiting) {
-			gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN);
 			waiting = true;
-			continue;
+			if (gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN, &seq))
+				continue;
 		}
 		if (gs_fd_wait(e, &fw, 0, "IO wait") < 0)
 			break;
@@ -452,16 +455,18 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		gs_fd_leave(e);
 	}
 	for (; !nonblock;) {
+		uint32_t seq = gs_fd_seq(e);
+
 		r = try_accept(e, gs_fd_enter(e), addr, len, flags);
 		gs_fd_leave(e);
 		if (r != -EAGAIN)
 			break;
 		if (!waiting) {
-			gs_fd_wait_begin(e, &fw, GS_POLLIN);
 			waiting = true;
 			deadline = gs_fd_deadline(
 				atomic_load_explicit(&e->file->rcvtimeo, memory_order_relaxed));
-			continue;
+			if (gs_fd_wait_begin(e, &fw, GS_POLLIN, &seq))
+				continue;
 		}
 		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
 		if (w < 0) {
@@ -492,7 +497,7 @@ static long connect_wait(struct gs_fdent *e)
 	int err = 0;
 	long r;
 
-	gs_fd_wait_begin(e, &fw, GS_POLLOUT);
+	gs_fd_wait_begin(e, &fw, GS_POLLOUT, NULL);
 	for (;;) {
 		r = poll0(gs_fd_enter(e), POLLOUT);
 		gs_fd_leave(e);

@@ -316,7 +316,7 @@ static long epoll_park(int ep, struct epoll_event *ev, int max, int64_t deadline
 			gs_fd_put(e);
 		return NOT_PARKED;
 	}
-	gs_fd_wait_begin(e, &fw, GS_POLLIN);
+	gs_fd_wait_begin(e, &fw, GS_POLLIN, NULL);
 	for (;;) {
 		r = sys_call6(SYS_epoll_pwait, gs_fd_enter(e), (long)ev, max, 0, 0, 8);
 		gs_fd_leave(e);
