@@ -303,3 +303,24 @@ void gs_netpoll_wake_for(int64_t when)
 		wakep(false);
 	}
 }
+
+void gs_netpoll_afterfork(void)
+{
+	if (gs_netpoll_inited()) {
+		sys_call6(SYS_close, np.epfd, 0, 0, 0, 0, 0);
+		sys_call6(SYS_close, np.breakfd, 0, 0, 0, 0, 0);
+	}
+	np.epfd = np.breakfd = -1;
+	atomic_store_explicit(&np.breaking, 0, memory_order_relaxed);
+	atomic_store_explicit(&np.waiters, 0, memory_order_relaxed);
+	np.freelock = (struct gs_lock){ 0 };
+	np.free = NULL;
+	atomic_store_explicit(&np.inited, 0, memory_order_release);
+}
+
+void gs_pollfd_afterfork(struct gs_pollfd *pd)
+{
+	pd->lock = (struct gs_lock){ 0 };
+	pd->waiters = NULL;
+	pd->fd = -1;
+}

@@ -56,6 +56,9 @@ int gs_pollfd_arm(struct gs_pollfd *pd, int fd);
 void gs_pollfd_disarm(struct gs_pollfd *pd);
 void gs_pollfd_forget(struct gs_pollfd *pd);
 
+/* gs_pollfd_afterfork resets pd in a fork child: unlocked, unregistered, no waiters. */
+void gs_pollfd_afterfork(struct gs_pollfd *pd);
+
 /* gs_pollfd_wakeall fires every waiter of pd, which then retries its call. Runs on a G. */
 void gs_pollfd_wakeall(struct gs_pollfd *pd);
 
@@ -86,6 +89,10 @@ bool gs_netpoll_ownfd(int fd);
 
 /* gs_netpoll_fds stores the netpoller's own fds in fds, lowest first: how many (0 or 2). */
 int gs_netpoll_fds(int fds[2]);
+
+/* gs_netpoll_afterfork drops the parent's epoll instance in a fork child: the child makes
+ * its own when it first needs one. pollfds stay, unregistered (gs_pollfd_forget). */
+void gs_netpoll_afterfork(void);
 
 /* Scheduler side. gs_netpoll_inited: the epoll instance exists. gs_netpoll_waiting: some
  * G is parked in gs_pollwait_park. */

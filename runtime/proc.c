@@ -474,7 +474,9 @@ void gs_goready(struct g *gp, struct m *mp)
 	if (mp == NULL && self)
 		mp = self->m;
 	if (mp && mp->p) {
-		runqput(mp->p, gp, true);
+		/* a G readies another into runnext, to run next; the scheduler's batches
+		 * (timers, netpoll) keep their order */
+		runqput(mp->p, gp, !ong0);
 	} else {
 		gs_lock(&gs_sched.lock);
 		globrunqput(gp);

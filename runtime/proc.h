@@ -69,6 +69,10 @@ int gs_detach(struct g *gp);
 /* gs_handle_g maps a pthread_t to its G, or NULL if it is not one. */
 struct g *gs_handle_g(void *handle);
 
+/* gs_afterfork_child rebuilds the runtime in the child of a fork around the forking G,
+ * the only thread left (fork.c). Runs on that G, before anything else in the child. */
+void gs_afterfork_child(void);
+
 /* gs_g1 is G 1, the main thread's G. */
 extern struct g *gs_g1;
 

@@ -275,3 +275,10 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
 	gs_releasem(self);
 	return r;
 }
+
+void gs_sema_afterfork(void)
+{
+	for (int i = 0; i < SEMTAB_SIZE; i++)
+		semtab[i] = (struct bucket){ .head = NULL, .tail = NULL };
+	atomic_store_explicit(&nforeign, 0, memory_order_relaxed);
+}

@@ -25,6 +25,9 @@ int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits);
 struct m;
 int gs_sema_wake_m(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp);
 
+/* gs_sema_afterfork empties every wait queue: in a fork child their Gs are gone. */
+void gs_sema_afterfork(void);
+
 /* gs_sema_requeue wakes up to nwake waiters on from and moves up to nmove of the others to
  * to. With check, does nothing and returns -EAGAIN unless *from == val. Returns how many
  * it woke plus how many it moved. */

@@ -136,3 +136,10 @@ int gs_stack_uses_madv_guard(void)
 {
 	return atomic_load_explicit(&madv_guard, memory_order_relaxed) == 1;
 }
+
+void gs_stack_afterfork(void)
+{
+	pool_lock = (struct gs_lock){ 0 };
+	pool = NULL;
+	pool_count = 0;
+}

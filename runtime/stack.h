@@ -27,4 +27,7 @@ int gs_stack_pool_count(void);
  * stack) rather than PROT_NONE mappings. */
 int gs_stack_uses_madv_guard(void);
 
+/* gs_stack_afterfork forgets the pool (a fork child cannot trust its list). */
+void gs_stack_afterfork(void);
+
 #endif

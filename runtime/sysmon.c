@@ -358,3 +358,16 @@ void gs_sysmon_needm(void)
 	if (atomic_exchange_explicit(&sysmon.wake, 1, memory_order_relaxed) == 0)
 		sys_futex(&sysmon.wake, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
+
+void gs_sysmon_afterfork(void)
+{
+	bool was = atomic_load_explicit(&sysmon.started, memory_order_relaxed) != 0;
+
+	atomic_store_explicit(&sysmon.started, 0, memory_order_relaxed);
+	atomic_store_explicit(&sysmon.wake, 0, memory_order_relaxed);
+	atomic_store_explicit(&sysmon.needm, 0, memory_order_relaxed);
+	free(sysmon.ticks);
+	sysmon.ticks = NULL;
+	if (was && gs_sched.schedtrace)
+		gs_sysmon_start();
+}

@@ -58,6 +58,7 @@ static struct {
 	ptrdiff_t libc_block;		/* libc's static TLS, kept across recycling */
 	size_t libc_block_size;
 	ptrdiff_t errno_off;
+	ptrdiff_t list;			/* 0: unknown; glibc's thread-list link */
 	uintptr_t robust_futex_offset;
 	ptrdiff_t cleanup_jmp_buf;	/* 0: unknown; pthread_exit cannot unwind */
 } lay;
@@ -115,6 +116,9 @@ static void learn_optional_fields(char *tp)
 	}
 	if (lay.sizeof_pthread == G236_SIZEOF && lay.tid == G236_TID)
 		lay.stackblock = G236_STACKBLOCK;
+	const uint32_t *list = db_desc("_thread_db_pthread_list");
+	if (list)
+		lay.list = list[2];
 	if (&__rseq_size && &__rseq_offset && __rseq_size >= 8)
 		lay.rseq_cpu_id = __rseq_offset + 4;
 }
@@ -173,6 +177,11 @@ static void fill_tcb(struct g *gp, char *pd)
 	}
 	if (lay.specific)
 		*(char **)(pd + lay.specific) = pd + lay.specific_1st;
+	/* an empty list: the child of a fork unlinks the forking thread from glibc's lists */
+	if (lay.list) {
+		*(char **)(pd + lay.list) = pd + lay.list;
+		*(char **)(pd + lay.list + 8) = pd + lay.list;
+	}
 	if (lay.stackblock && gp && gp->stack.lo) {
 		*(void **)(pd + lay.stackblock) = gp->stack.base ? gp->stack.base : gp->stack.lo;
 		*(size_t *)(pd + lay.stackblock + 8) = gp->stack.size + gp->stack.guard;
@@ -247,6 +256,14 @@ void gs_tls_set_tid(struct g *gp, int32_t tid)
 {
 	if (gs_tls.private)
 		*(int32_t *)((char *)gp->tcb + lay.tid) = tid;
+}
+
+void gs_tls_afterfork(struct m *mp, struct g *gp)
+{
+	if (gs_tls.private) {
+		*(int32_t *)((char *)mp->tcb + lay.tid) = mp->tid;
+		*(int32_t *)((char *)gp->tcb + lay.tid) = mp->tid;
+	}
 }
 
 void gs_tls_mark_multithreaded(void)

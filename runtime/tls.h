@@ -80,6 +80,10 @@ void *gs_tls_new_m(void);
  * keeps it in the TCB. Runs on g0. */
 void gs_tls_set_tid(struct g *gp, int32_t tid);
 
+/* gs_tls_afterfork records the fork child's thread id in mp's own TCB too (the C library
+ * updated only the TCB loaded, gp's). */
+void gs_tls_afterfork(struct m *mp, struct g *gp);
+
 /* gs_tls_mark_multithreaded sets the C library's "more than one thread" flag in G 1's TCB,
  * as its pthread_create does for the creating thread. */
 void gs_tls_mark_multithreaded(void);

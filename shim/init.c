@@ -10,6 +10,7 @@
 #include "../runtime/throw.h"
 #include "../runtime/tls.h"
 #include "env.h"
+#include "../syscall_wrappers/fdtab.h"
 #include "../syscall_wrappers/real_sys.h"
 #include "real.h"
 #include "shim.h"
@@ -63,5 +64,6 @@ __attribute__((constructor)) static void gs_init(void)
 	if (prctl(PR_GET_NAME, gs_g1->name) != 0)
 		strcpy(gs_g1->name, "?");
 	gs_signal_init();
+	gs_fork_init();
 	gs_shim.up = true;
 }

@@ -260,3 +260,21 @@ int64_t gs_fd_deadline(int64_t timeout)
 {
 	return timeout > 0 ? gs_nanotime() + timeout : 0;
 }
+
+void gs_fd_afterfork(void)
+{
+	freelock = (struct gs_lock){ 0 };
+	for (int i = 0; i < NCHUNKS; i++) {
+		_Atomic(struct gs_fdent *) *c = atomic_load_explicit(&chunks[i], memory_order_relaxed);
+
+		for (int j = 0; c && j < CHUNK; j++) {
+			struct gs_fdent *e = atomic_load_explicit(&c[j], memory_order_relaxed);
+
+			if (e == NULL)
+				continue;
+			atomic_store_explicit(&e->insys, 0, memory_order_relaxed);
+			atomic_store_explicit(&e->file->turn, 0, memory_order_relaxed);
+			gs_pollfd_afterfork(e->pd);
+		}
+	}
+}

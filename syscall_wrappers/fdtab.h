@@ -77,6 +77,13 @@ void gs_fd_close(int fd);
  * help (a new file got a number the C library had closed). */
 void gs_fd_forget(int fd);
 
+/* gs_fd_afterfork resets the table's locks and counts in a fork child, whose other
+ * threads vanished in the middle of calls; the entries stay (the fds are inherited). */
+void gs_fd_afterfork(void);
+
+/* gs_fork_init registers the fork child's rebuild (fork.c). Called once at start-up. */
+void gs_fork_init(void);
+
 /* gs_fd_enter and gs_fd_leave bracket each use of e's sysfd in a system call. */
 int gs_fd_enter(struct gs_fdent *e);
 void gs_fd_leave(struct gs_fdent *e);
