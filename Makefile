@@ -22,7 +22,7 @@ LIB     := $(BUILD)/libgoshim.so
 UNIT      := $(wildcard test/unit/*.c)
 UNIT_BINS := $(UNIT:test/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps demo check unit progs env exports schedtrace sigquit launcher bench clean
+.PHONY: all deps demo check unit progs env exports schedtrace sigquit launcher overflow bench clean
 
 all: deps $(LIB)
 
@@ -78,6 +78,9 @@ sigquit: $(LIB)
 launcher: $(LIB)
 	@test/launcher $(BUILD)
 
+overflow: $(LIB)
+	@test/overflow $(LIB) $(BUILD)
+
 check: all
 	@status=0; \
 	$(MAKE) --no-print-directory exports || status=1; \
@@ -86,6 +89,7 @@ check: all
 	$(MAKE) --no-print-directory schedtrace || status=1; \
 	$(MAKE) --no-print-directory sigquit || status=1; \
 	$(MAKE) --no-print-directory launcher || status=1; \
+	$(MAKE) --no-print-directory overflow || status=1; \
 	$(MAKE) --no-print-directory progs || status=1; \
 	if [ $$status = 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi; \
 	exit $$status

@@ -54,6 +54,7 @@ const char *gs_schedinit(int gomaxprocs)
 	}
 	atomic_store_explicit(&gs_sched.allp[0].status, Prunning, memory_order_relaxed);
 	m0.tid = sys_gettid();
+	gs_altstack();
 	m0.tp = gs_tls_thread_pointer();
 	m0.tcb = gs_tls_new_m();
 	if (m0.tcb == NULL)

@@ -547,6 +547,7 @@ void *gs_mstart(void *arg)
 	mp->tp = mp->tcb;
 	/* g0 stack frames start below this one, which is never returned to. */
 	mp->g0sp = ((uintptr_t)__builtin_frame_address(0) - 512) & ~(uintptr_t)15;
+	gs_altstack();
 	gs_notesleep(&mp->park);
 	gs_noteclear(&mp->park);
 	acquirep(mp, mp->nextp);

@@ -1,5 +1,6 @@
 /* Stack pool. May call: raw syscalls, its own lock. Never parks, never calls libc. */
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 
@@ -142,4 +143,17 @@ void gs_stack_afterfork(void)
 	pool_lock = (struct gs_lock){ 0 };
 	pool = NULL;
 	pool_count = 0;
+}
+
+#define ALTSTACK_SIZE (64 * 1024)
+
+void gs_altstack(void)
+{
+	void *p = sys_mmap(NULL, ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	stack_t ss = { .ss_sp = p, .ss_size = ALTSTACK_SIZE, .ss_flags = 0 };
+
+	if ((uintptr_t)p > (uintptr_t)-4096)
+		return;		/* no message on overflow then; the SIGSEGV still kills */
+	sys_call6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
 }

@@ -2,6 +2,7 @@
 #ifndef GS_STACK_H
 #define GS_STACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct gs_stack {
@@ -26,6 +27,18 @@ int gs_stack_pool_count(void);
 /* gs_stack_uses_madv_guard says whether guards are MADV_GUARD_INSTALL markers (one VMA per
  * stack) rather than PROT_NONE mappings. */
 int gs_stack_uses_madv_guard(void);
+
+/* gs_altstack gives the calling OS thread (an M) an alternate signal stack, on which a
+ * G's stack overflow can still be reported. Raw system calls only. */
+void gs_altstack(void);
+
+/* gs_stack_guard_hit: addr lies in the guard goshim put below st. */
+static inline bool gs_stack_guard_hit(const struct gs_stack *st, const void *addr)
+{
+	const char *a = addr, *lo = st->lo;
+
+	return st->base && st->guard && a >= lo - st->guard && a < lo;
+}
 
 /* gs_stack_afterfork forgets the pool (a fork child cannot trust its list). */
 void gs_stack_afterfork(void);

@@ -6,6 +6,8 @@
  * SIGQUIT: while the program has no handler of its own, goshim's prints every G with its
  * stack and exits with status 2, like a Go traceback; the program's own action, once it
  * sets one, replaces goshim's, and goshim's comes back when it sets SIG_DFL again.
+ * SIGSEGV, likewise: goshim's handler, on each M's alternate stack, names a G that ran
+ * into its stack guard, then lets the signal kill the process as it would natively.
  * May call: runtime (preempt, traceback), real. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "../runtime/preempt.h"
+#include "../runtime/stack.h"
 #include "../runtime/tls.h"
 #include "../runtime/traceback.h"
 #include "../runtime/throw.h"
@@ -23,8 +26,6 @@
 #include "shim.h"
 
 static bool installed;
-static struct sigaction quit_action;	/* goshim's SIGQUIT action */
-static bool quit_ours;			/* it is the installed one: the program sees SIG_DFL */
 
 static void on_preempt(int sig, siginfo_t *si, void *uc)
 {
@@ -87,45 +88,98 @@ static void on_quit(int sig, siginfo_t *si, void *uc)
 	_exit(2);
 }
 
-/* install_quit sets goshim's SIGQUIT handler unless the program has a handler already. */
-static void install_quit(void)
+/* put_u appends n in decimal at p; returns the new end. */
+static char *put_u(char *p, unsigned long long n)
+{
+	char d[24];
+	int k = 0;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	while (k > 0)
+		*p++ = d[--k];
+	return p;
+}
+
+static char *put_s(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+/* on_segv runs on the M's alternate stack: a G that ran into its stack's guard gets
+ * goshim's message; then the signal takes its default action, as natively (the fault
+ * repeats on return; a SIGSEGV sent with kill is sent again). */
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	struct g *gp = getg();
+	struct sigaction dfl;
+	char msg[160], *p = msg;
+
+	(void)uc;
+	if (si->si_code > 0 && gp && gs_stack_guard_hit(&gp->stack, si->si_addr)) {
+		p = put_s(p, "goshim: stack overflow in thread ");
+		p = put_u(p, gp->goid);
+		p = put_s(p, " (stack ");
+		p = put_u(p, gp->stack.size);
+		p = put_s(p, " bytes; set GOSHIM_STACK or pthread_attr_setstacksize)\n");
+		(void)!write(2, msg, (size_t)(p - msg));
+	}
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	real()->sigaction(sig, &dfl, NULL);
+	if (si->si_code <= 0)
+		syscall(SYS_tgkill, getpid(), gettid(), sig);
+}
+
+/* A signal whose default action goshim replaces while the program has none of its own:
+ * the program sees SIG_DFL, its own action replaces goshim's, and goshim's comes back when
+ * it sets SIG_DFL again. */
+struct own_action {
+	int sig;
+	struct sigaction act;	/* goshim's */
+	bool ours;		/* goshim's is installed */
+};
+
+static struct own_action quit = { .sig = SIGQUIT }, segv = { .sig = SIGSEGV };
+
+/* install_own sets goshim's handler for o->sig unless the program has one already. */
+static void install_own(struct own_action *o, void (*fn)(int, siginfo_t *, void *), int flags)
 {
 	struct sigaction cur;
 
-	memset(&quit_action, 0, sizeof(quit_action));
-	quit_action.sa_sigaction = on_quit;
-	quit_action.sa_flags = SA_SIGINFO;
-	sigfillset(&quit_action.sa_mask);
-	if (real()->sigaction(SIGQUIT, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
-	    !(cur.sa_flags & SA_SIGINFO) && real()->sigaction(SIGQUIT, &quit_action, NULL) == 0)
-		quit_ours = true;
+	memset(&o->act, 0, sizeof(o->act));
+	o->act.sa_sigaction = fn;
+	o->act.sa_flags = SA_SIGINFO | flags;
+	sigfillset(&o->act.sa_mask);
+	if (real()->sigaction(o->sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+	    !(cur.sa_flags & SA_SIGINFO) && real()->sigaction(o->sig, &o->act, NULL) == 0)
+		o->ours = true;
 }
 
-/* quit_sigaction is sigaction(SIGQUIT, ...) as the program sees it. */
-static int quit_sigaction(const struct sigaction *act, struct sigaction *old)
+/* own_sigaction is sigaction(o->sig, ...) as the program sees it. */
+static int own_sigaction(struct own_action *o, const struct sigaction *act,
+			 struct sigaction *old)
 {
-	struct sigaction def;
 	bool restore_ours = act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL;
+	bool was_ours = o->ours;
 	int r;
 
 	if (act == NULL || restore_ours) {
-		r = real()->sigaction(SIGQUIT, restore_ours ? &quit_action : NULL, old);
-		if (r == 0 && old && quit_ours) {
-			memset(&def, 0, sizeof(def));
-			def.sa_handler = SIG_DFL;
-			*old = def;
-		}
+		r = real()->sigaction(o->sig, restore_ours ? &o->act : NULL, old);
 		if (r == 0 && restore_ours)
-			quit_ours = true;
-		return r;
+			o->ours = true;
+	} else {
+		r = real()->sigaction(o->sig, act, old);
+		if (r == 0)
+			o->ours = false;
 	}
-	r = real()->sigaction(SIGQUIT, act, old);
-	if (r == 0 && old && quit_ours) {
+	if (r == 0 && old && was_ours) {
 		memset(old, 0, sizeof(*old));
 		old->sa_handler = SIG_DFL;
 	}
-	if (r == 0)
-		quit_ours = false;
 	return r;
 }
 
@@ -137,7 +191,8 @@ void gs_signal_init(void)
 	else if (install_preempt(SIGURG) != 0)
 		gs_throw("signal init", "sigaction failed");
 	installed = true;
-	install_quit();
+	install_own(&quit, on_quit, 0);
+	install_own(&segv, on_segv, SA_ONSTACK);
 }
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -145,7 +200,9 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (!installed)
 		return real()->sigaction(sig, act, old);
 	if (sig == SIGQUIT)
-		return quit_sigaction(act, old);
+		return own_sigaction(&quit, act, old);
+	if (sig == SIGSEGV)
+		return own_sigaction(&segv, act, old);
 	if (sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire))
 		return real()->sigaction(sig, act, old);
 	if (old) {
@@ -164,7 +221,7 @@ sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, prev;
 
-	if (!installed || (sig != SIGQUIT &&
+	if (!installed || (sig != SIGQUIT && sig != SIGSEGV &&
 			   sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire)))
 		return real()->signal(sig, handler);
 	memset(&act, 0, sizeof(act));
