@@ -4,7 +4,9 @@
  *
  * retake: a P whose M has been in a system call since sysmon's previous look is taken
  * (Psyscall -> Pidle) and handed off, unless it has no work and some M is idle or
- * spinning, and the call is younger than 10 ms. */
+ * spinning, and the call is younger than 10 ms; so is one whose G has kept it 10 ms
+ * through a run of short system calls, each of which sysmon sees as new (Go's
+ * sysretake). */
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdarg.h>
@@ -92,28 +94,31 @@ static uint32_t retake(int64_t now)
 	for (int i = 0; i < gs_sched.gomaxprocs; i++) {
 		struct p *pp = &gs_sched.allp[i];
 		struct sysmontick *pd = &sysmon.ticks[i];
-		uint32_t s = Psyscall;
+		uint32_t s = atomic_load_explicit(&pp->status, memory_order_relaxed);
+		bool sysretake = false;
 		uint32_t t;
 
-		if (atomic_load_explicit(&pp->status, memory_order_relaxed) == Prunning) {
-			t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
-			if (pd->schedtick != t) {
-				pd->schedtick = t;
-				pd->schedwhen = now;
-				pd->runsince = now;
-			} else if (now - pd->runsince >= BLOCKED_RETAKE && work_elsewhere(pp) &&
-				   steal(pp)) {
-				n++;
-			} else if (now - pd->schedwhen >= FORCE_PREEMPT) {
-				gs_preemptone(pp);
-				pd->schedwhen = now;	/* ask again in 10 ms, not every tick */
-			}
+		if (s != Prunning && s != Psyscall)
 			continue;
+		/* one G on the P for 10 ms, running or looping on short system calls */
+		t = atomic_load_explicit(&pp->schedtick, memory_order_relaxed);
+		if (pd->schedtick != t) {
+			pd->schedtick = t;
+			pd->schedwhen = now;
+			pd->runsince = now;
+		} else if (s == Prunning && now - pd->runsince >= BLOCKED_RETAKE &&
+			   work_elsewhere(pp) && steal(pp)) {
+			n++;
+			continue;
+		} else if (now - pd->schedwhen >= FORCE_PREEMPT) {
+			gs_preemptone(pp);
+			pd->schedwhen = now;	/* ask again in 10 ms, not every tick */
+			sysretake = true;	/* a P in a system call has no G to ask */
 		}
-		if (atomic_load_explicit(&pp->status, memory_order_relaxed) != Psyscall)
+		if (s != Psyscall)
 			continue;
 		t = atomic_load_explicit(&pp->syscalltick, memory_order_relaxed);
-		if (pd->syscalltick != t) {
+		if (!sysretake && pd->syscalltick != t) {
 			pd->syscalltick = t;
 			pd->syscallwhen = now;
 			continue;
