@@ -153,27 +153,38 @@ static struct g *gfget(struct p *pp)
 	return gp;
 }
 
-/* setup_stack gives gp the stack a asks for, keeping a recycled one that fits. */
+/* stack_fits: gp's recycled stack is the one a asks for. */
+static bool stack_fits(struct g *gp, const struct gs_gattr *a)
+{
+	return !a->stackaddr && gp->stack.base &&
+	       gp->stack.size == ((a->stacksize + 4095) & ~4095ul) &&
+	       gp->stack.guard == ((a->guardsize + 4095) & ~4095ul);
+}
+
+/* setup_stack gives gp the stack a asks for, keeping a recycled one that fits, and its
+ * TLS view; keep carries the C library's TLS block when the stack that held it goes. */
 static int setup_stack(struct g *gp, const struct gs_gattr *a)
 {
+	char keep[GS_TLS_KEEP];
+	bool kept = !stack_fits(gp, a) && gs_tls_detach(gp, keep);
+	int err = 0;
+
 	if (a->stackaddr) {
 		gs_stack_free(&gp->stack);
 		gp->stack.lo = a->stackaddr;
 		gp->stack.size = a->stacksize;
 		gp->stack.guard = 0;
-		return 0;
+	} else if (!stack_fits(gp, a)) {
+		gs_stack_free(&gp->stack);
+		err = gs_stack_alloc(&gp->stack, a->stacksize, a->guardsize);
 	}
-	if (gp->stack.base && gp->stack.size == ((a->stacksize + 4095) & ~4095ul) &&
-	    gp->stack.guard == ((a->guardsize + 4095) & ~4095ul))
-		return 0;
-	gs_stack_free(&gp->stack);
-	return gs_stack_alloc(&gp->stack, a->stacksize, a->guardsize);
+	return err ? err : gs_tls_prepare(gp, kept ? keep : NULL);
 }
 
 /* init_frame builds the switch frame (asm/amd64.S) that starts gp in gs_gstart_asm. */
 static void init_frame(struct g *gp)
 {
-	uintptr_t top = ((uintptr_t)gp->stack.lo + gp->stack.size) & ~(uintptr_t)15;
+	uintptr_t top = gp->stacktop & ~(uintptr_t)15;
 	uint64_t *frame = (uint64_t *)(top - 16 - GS_SWITCH_FRAME);
 	uint32_t csr[2];
 
@@ -206,7 +217,7 @@ static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a,
 		gs_sched.allg = gp;
 		gs_unlock(&gs_sched.allglock);
 	}
-	if (setup_stack(gp, a) != 0 || gs_tls_prepare(gp) != 0) {
+	if (setup_stack(gp, a) != 0) {
 		casgstatus(gp, Gidle, Gdead);
 		gfput(pp, gp);
 		return EAGAIN;

@@ -102,6 +102,8 @@ struct g {
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
 	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */
+	uintptr_t stacktop;		/* owner G: where its frames start, below a TCB kept
+					 * at the top of its stack (tls.c) */
 	void *(*start)(void *);		/* const after newproc */
 	void *arg;
 	void *retval;			/* written before Jexited, read by the joiner */

@@ -43,11 +43,13 @@ typedef union {
 	} pointer;
 } dtv_t;
 
-#define LIBC_TLS_MAX 512
 
 static struct {
 	void *(*allocate_tls)(void *);
 	void *(*allocate_tls_init)(void *, bool);
+	void (*deallocate_tls)(void *, bool);
+	size_t static_size;		/* the static TLS area, TCB included */
+	size_t static_align;
 	size_t sizeof_pthread;
 	ptrdiff_t tid;
 	ptrdiff_t robust_prev;		/* 0: robust list not set up */
@@ -75,7 +77,7 @@ static int find_libc_block(struct dl_phdr_info *info, size_t size, void *tp)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		if (info->dlpi_phdr[i].p_type == PT_TLS &&
-		    info->dlpi_phdr[i].p_memsz <= LIBC_TLS_MAX) {
+		    info->dlpi_phdr[i].p_memsz <= GS_TLS_KEEP) {
 			lay.libc_block = (char *)info->dlpi_tls_data - (char *)tp;
 			lay.libc_block_size = info->dlpi_phdr[i].p_memsz;
 		}
@@ -137,8 +139,12 @@ const char *gs_tls_init(bool private)
 	lay.allocate_tls = (void *(*)(void *))dlsym(RTLD_DEFAULT, "_dl_allocate_tls");
 	lay.allocate_tls_init = (void *(*)(void *, bool))dlsym(RTLD_DEFAULT,
 							       "_dl_allocate_tls_init");
-	if (!lay.allocate_tls || !lay.allocate_tls_init)
+	lay.deallocate_tls = (void (*)(void *, bool))dlsym(RTLD_DEFAULT, "_dl_deallocate_tls");
+	void (*static_info)(size_t *, size_t *) =
+		(void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+	if (!lay.allocate_tls || !lay.allocate_tls_init || !lay.deallocate_tls || !static_info)
 		return "the dynamic loader does not export _dl_allocate_tls";
+	static_info(&lay.static_size, &lay.static_align);
 	if (!size || !tid || *(void **)tp != tp)
 		return "the C library's thread layout is unknown (not glibc?)";
 	lay.sizeof_pthread = size[0];
@@ -214,7 +220,7 @@ void *gs_tls_new_m(void)
 static void recycle(char *pd)
 {
 	dtv_t *dtv = *(dtv_t **)(pd + 8);
-	char keep[LIBC_TLS_MAX];
+	char keep[GS_TLS_KEEP];
 
 	memcpy(keep, pd + lay.libc_block, lay.libc_block_size);
 	for (size_t i = 0; i < dtv[-1].counter; i++)
@@ -227,19 +233,60 @@ static void recycle(char *pd)
 	*(int *)(pd + lay.errno_off) = 0;
 }
 
-int gs_tls_prepare(struct g *gp)
+/* on_stack_tcb is where a TCB goes on gp's own stack: at the top, as nptl puts it, with
+ * the static TLS area below it; or NULL if the stack is the program's or too small. */
+static char *on_stack_tcb(struct g *gp)
 {
+	uintptr_t top = (uintptr_t)gp->stack.lo + gp->stack.size;
+	uintptr_t pd = (top - lay.sizeof_pthread) & ~(uintptr_t)(lay.static_align - 1);
+
+	if (gp->stack.base == NULL || lay.static_size + 16384 > gp->stack.size)
+		return NULL;
+	return (char *)pd;
+}
+
+bool gs_tls_detach(struct g *gp, void *keep)
+{
+	char *pd = gp->tcb;
+
+	if (!gs_tls.private || pd == NULL || pd != on_stack_tcb(gp))
+		return false;
+	memcpy(keep, pd + lay.libc_block, lay.libc_block_size);
+	lay.deallocate_tls(pd, false);	/* the dtv and dynamic TLS; the area is the stack's */
+	gp->tcb = NULL;
+	return true;
+}
+
+int gs_tls_prepare(struct g *gp, const void *keep)
+{
+	char moved[GS_TLS_KEEP];
+	char *want;
+
+	gp->stacktop = (uintptr_t)gp->stack.lo + gp->stack.size;
 	if (!gs_tls.private) {
 		gp->tcb = NULL;
 		return 0;
 	}
-	if (gp->tcb) {
+	want = on_stack_tcb(gp);
+	if (gp->tcb && (want == NULL || gp->tcb == want)) {
 		recycle(gp->tcb);
 	} else {
-		gp->tcb = lay.allocate_tls(NULL);
+		if (gp->tcb) {	/* an allocated TCB from a run on the program's stack */
+			memcpy(moved, (char *)gp->tcb + lay.libc_block, lay.libc_block_size);
+			lay.deallocate_tls(gp->tcb, true);
+			keep = moved;
+		}
+		if (want)	/* a pooled stack holds its last G's */
+			memset(want + lay.sizeof_pthread - lay.static_size, 0, lay.static_size);
+		gp->tcb = lay.allocate_tls(want);
 		if (gp->tcb == NULL)
 			return -ENOMEM;
+		if (keep)
+			memcpy((char *)gp->tcb + lay.libc_block, keep, lay.libc_block_size);
 	}
+	if (gp->tcb == want)
+		gp->stacktop = ((uintptr_t)want + lay.sizeof_pthread - lay.static_size) &
+			       ~(uintptr_t)15;
 	fill_tcb(gp, gp->tcb);
 	return 0;
 }

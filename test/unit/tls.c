@@ -38,7 +38,7 @@ static struct g *new_g(void)
 
 	ck_assert_ptr_nonnull(gp);
 	gp->magic = GS_G_MAGIC;
-	ck_assert_int_eq(gs_tls_prepare(gp), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
 	return gp;
 }
 
@@ -76,7 +76,7 @@ START_TEST(test_tcb_with_stack)
 	init_private();
 	ck_assert_ptr_nonnull(gp);
 	ck_assert_int_eq(gs_stack_alloc(&gp->stack, 64 * 1024, 4096), 0);
-	ck_assert_int_eq(gs_tls_prepare(gp), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
 	ck_assert_ptr_nonnull(gp->tcb);
 	ck_assert_ptr_eq(*(void **)gp->tcb, gp->tcb);
 	ck_assert_ptr_eq(*(struct g **)((char *)gp->tcb + gs_tls.curg_off), gp);
@@ -118,7 +118,7 @@ START_TEST(test_recycle_resets)
 	*gerrno = EINTR;
 	*gcurg = NULL;
 
-	ck_assert_int_eq(gs_tls_prepare(gp), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
 	ck_assert_ptr_eq(gp->tcb, tcb);
 	ck_assert_int_eq(*gx, 42);
 	ck_assert_int_eq(*gz, 0);
@@ -152,7 +152,7 @@ START_TEST(test_shared_mode)
 	ck_assert_ptr_nonnull(gp);
 	ck_assert_ptr_null(gs_tls_init(false));
 	ck_assert(!gs_tls.private);
-	ck_assert_int_eq(gs_tls_prepare(gp), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
 	ck_assert_ptr_null(gp->tcb);
 	ck_assert_ptr_eq((char *)gs_tls_thread_pointer() + gs_tls.curg_off, (char *)&gs_curg);
 }
