@@ -240,10 +240,12 @@ int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason
 
 	atomic_fetch_add_explicit(&np.waiters, 1, memory_order_relaxed);
 	gp->waitreason = reason;
+	gp->waitintr = true;
 	r = gs_sema_wait(&w->fired, 0, GS_BITSET_ANY, deadline);
+	gp->waitintr = false;
 	gp->waitreason = NULL;
 	atomic_fetch_sub_explicit(&np.waiters, 1, memory_order_relaxed);
-	return r == -ETIMEDOUT ? -ETIMEDOUT : 0;
+	return r == -ETIMEDOUT || r == -EINTR ? r : 0;
 }
 
 int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay)

@@ -77,7 +77,8 @@ bool gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_p
 void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node);
 
 /* gs_pollwait_park parks the running G until w fires or deadline (CLOCK_MONOTONIC ns, 0:
- * none) passes. Returns 0 (fired, or spuriously) or -ETIMEDOUT. Runs on a G. */
+ * none) passes. Returns 0 (fired, or spuriously), -ETIMEDOUT, or -EINTR (gs_interrupt:
+ * the caller lets go of what it holds, then acts on it). Runs on a G. */
 int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason);
 
 /* gs_netpoll_init creates the epoll instance if it does not exist yet; false if it could

@@ -15,6 +15,8 @@ struct gs_hooks {
 	int (*newosthread)(void *(*fn)(void *), void *arg, size_t stacksize);
 	/* the body of every G but G 1: run gp->start(gp->arg), then exit */
 	__attribute__((noreturn)) void (*gmain)(struct g *gp);
+	/* a cancellation point: act on a pending pthread_cancel of the running G */
+	void (*testcancel)(void);
 };
 
 extern struct gs_hooks gs_hooks;

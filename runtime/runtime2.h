@@ -65,8 +65,9 @@ enum joinstate { Jjoinable, Jforeign, Jdetached, Jclaimed, Jexited };
  * Wait state of a G in a wait queue (sema.c), written under the queue's lock.
  *   Wwaiting -> Wwoken     a waker dequeued it
  *   Wwaiting -> Wtimedout  its timer dequeued it
+ *   Wwaiting -> Wintr      gs_interrupt dequeued it (an interruptible wait only)
  */
-enum waitstate { Wwaiting, Wwoken, Wtimedout };
+enum waitstate { Wwoken, Wwaiting, Wtimedout, Wintr };	/* a new G: Wwoken */
 
 struct m;
 struct p;
@@ -120,6 +121,11 @@ struct g {
 	uint32_t waitbits;		/* sema bucket lock */
 	_Atomic uint32_t waitstate;	/* enum waitstate; sema bucket lock */
 	struct gs_timer waittimer;	/* owner G: its timed wait's timer */
+	bool waitintr;			/* owner G, read under the sema bucket lock: its wait
+					 * may end early with -EINTR (gs_interrupt) */
+	_Atomic uint32_t interrupt;	/* set by gs_interrupt (a cancellation), cleared by
+					 * the G when it acts on it */
+	_Atomic uint32_t canceled;	/* pthread_cancel with shared TLS (shim/cancel.c) */
 	struct key_data keys[GS_KEY_BLOCK];		/* owner G */
 	struct key_data *keys2[GS_KEYS_MAX / GS_KEY_BLOCK];	/* owner G, malloc'd lazily */
 };

@@ -109,6 +109,11 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 	if (gp == NULL)
 		return wait_foreign(addr, val, bits, deadline);
 	gs_lock(&b->lock);
+	/* seq_cst pairs with gs_interrupt: it sets interrupt, then looks in the queue */
+	if (gp->waitintr && atomic_load_explicit(&gp->interrupt, memory_order_seq_cst)) {
+		gs_unlock(&b->lock);
+		return -EINTR;
+	}
 	if (atomic_load_explicit(addr, memory_order_relaxed) != val ||
 	    (deadline && deadline <= gs_nanotime())) {
 		int r = atomic_load_explicit(addr, memory_order_relaxed) != val ? -EAGAIN
@@ -131,8 +136,14 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 	gp->waitreason = NULL;
 	if (deadline)
 		gs_timer_del(&gp->waittimer);
-	return atomic_load_explicit(&gp->waitstate, memory_order_relaxed) == Wwoken ? 0
-										   : -ETIMEDOUT;
+	switch (atomic_load_explicit(&gp->waitstate, memory_order_relaxed)) {
+	case Wwoken:
+		return 0;
+	case Wintr:
+		return -EINTR;
+	default:
+		return -ETIMEDOUT;
+	}
 }
 
 int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
@@ -281,4 +292,28 @@ void gs_sema_afterfork(void)
 	for (int i = 0; i < SEMTAB_SIZE; i++)
 		semtab[i] = (struct bucket){ .head = NULL, .tail = NULL };
 	atomic_store_explicit(&nforeign, 0, memory_order_relaxed);
+}
+
+void gs_interrupt(struct g *gp)
+{
+	atomic_store_explicit(&gp->interrupt, 1, memory_order_seq_cst);
+	for (;;) {
+		uintptr_t a = atomic_load_explicit(&gp->waitaddr, memory_order_seq_cst);
+		struct bucket *b = bucket_of(a);
+
+		gs_lock(&b->lock);
+		if (a == 0 || !gp->waitintr ||
+		    atomic_load_explicit(&gp->waitstate, memory_order_relaxed) != Wwaiting) {
+			gs_unlock(&b->lock);
+			return;
+		}
+		if (atomic_load_explicit(&gp->waitaddr, memory_order_relaxed) == a) {
+			dequeue(b, gp);
+			atomic_store_explicit(&gp->waitstate, Wintr, memory_order_relaxed);
+			gs_unlock(&b->lock);
+			gs_goready(gp, NULL);
+			return;
+		}
+		gs_unlock(&b->lock);
+	}
 }

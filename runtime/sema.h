@@ -11,10 +11,16 @@
 /* gs_sema_wait parks the caller on addr if *addr == val (checked under the queue's lock,
  * so no wake-up between the check and the park is lost) until a gs_sema_wake on addr whose
  * bits meet bits, or until deadline (CLOCK_MONOTONIC ns; 0 means none). Returns 0 when
- * woken, -EAGAIN if *addr != val, or -ETIMEDOUT. A G parks; a foreign thread sleeps on the
+ * woken, -EAGAIN if *addr != val, -ETIMEDOUT, or -EINTR (see gs_interrupt). A G parks; a foreign thread sleeps on the
  * kernel futex at addr (private), and wakers wake both kinds. Spurious returns of 0 are
  * possible, as with futexes. */
 int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline);
+
+/* gs_interrupt asks gp to act on a pending cancellation: its interruptible waits (those
+ * made with gp->waitintr set) return -EINTR until it clears gp->interrupt, the one it is
+ * parked in at once. Runs on a G or a foreign thread. */
+struct g;
+void gs_interrupt(struct g *gp);
 
 /* gs_sema_wake wakes up to n waiters on addr whose bits meet bits, oldest first. Returns
  * how many. Runs on a G or a foreign thread. */

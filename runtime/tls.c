@@ -61,6 +61,7 @@ static struct {
 	size_t libc_block_size;
 	ptrdiff_t errno_off;
 	ptrdiff_t list;			/* 0: unknown; glibc's thread-list link */
+	ptrdiff_t cancelhandling;	/* 0: unknown */
 	uintptr_t robust_futex_offset;
 	ptrdiff_t cleanup_jmp_buf;	/* 0: unknown; pthread_exit cannot unwind */
 } lay;
@@ -112,6 +113,7 @@ static void learn_optional_fields(char *tp)
 	if (cancel) {
 		char *buf = *(char **)(tp + cancel[2] - 8);
 
+		lay.cancelhandling = cancel[2];
 		if (buf == NULL ||
 		    (buf > (char *)__builtin_frame_address(0) && buf < (char *)__libc_stack_end))
 			lay.cleanup_jmp_buf = cancel[2] - 8;
@@ -297,6 +299,13 @@ bool gs_tls_set_unwind_base(struct g *gp, void *buf)
 		return false;
 	*(void **)((char *)gp->tcb + lay.cleanup_jmp_buf) = buf;
 	return true;
+}
+
+_Atomic int *gs_tls_cancelhandling(struct g *gp)
+{
+	if (!gs_tls.private || lay.cancelhandling == 0 || gp->tcb == NULL)
+		return NULL;
+	return (_Atomic int *)((char *)gp->tcb + lay.cancelhandling);
 }
 
 void gs_tls_set_tid(struct g *gp, int32_t tid)

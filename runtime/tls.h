@@ -84,6 +84,10 @@ bool gs_tls_set_unwind_base(struct g *gp, void *buf);
  * the main thread. */
 void *gs_tls_new_m(void);
 
+/* gs_tls_cancelhandling is the C library's cancellation word in gp's TCB (private TLS),
+ * or NULL. */
+_Atomic int *gs_tls_cancelhandling(struct g *gp);
+
 /* gs_tls_set_tid records the kernel thread id of the M that runs gp where the C library
  * keeps it in the TCB. Runs on g0. */
 void gs_tls_set_tid(struct g *gp, int32_t tid);

@@ -16,6 +16,7 @@
 #include "../runtime/timer.h"
 #include "../runtime/tls.h"
 #include "real.h"
+#include "shim.h"
 #include "sync.h"
 
 /* glibc's flags in __wrefs, kept there so both layouts agree on them */
@@ -85,6 +86,7 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 			return EINVAL;
 		deadline = gs_deadline(clock, abs);
 	}
+	gs_testcancel();	/* a cancellation point, acted on with the mutex held */
 	seq = atomic_load_explicit(&g->seq, memory_order_relaxed);
 	atomic_fetch_add_explicit(&g->nwaiters, 1, memory_order_seq_cst);
 	/* a robust mutex's waiters need FUTEX_WAITERS set: none are moved onto it */
@@ -95,16 +97,24 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
 		return err;
 	}
-	if (getg())
+	if (getg()) {
 		getg()->waitreason = "sync.Cond.Wait";
+		getg()->waitintr = true;
+	}
 	r = gs_sema_wait(&g->seq, seq, GS_BITSET_ANY, deadline);
-	if (getg())
+	if (getg()) {
+		getg()->waitintr = false;
 		getg()->waitreason = NULL;
+	}
 	atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed);
 	if (goaware)
 		gs_mutex_relock(m);
 	else
 		real()->pthread_mutex_lock(m);
+	/* canceled: unwind with the mutex held, as POSIX has it; otherwise a spurious
+	 * wake-up */
+	if (r == -EINTR)
+		gs_testcancel();
 	return r == -ETIMEDOUT ? ETIMEDOUT : 0;
 }
 

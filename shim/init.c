@@ -53,6 +53,7 @@ __attribute__((constructor)) static void gs_init(void)
 	}
 	gs_hooks.newosthread = newosthread;
 	gs_hooks.gmain = gs_gmain;
+	gs_hooks.testcancel = gs_testcancel;
 	why = gs_schedinit(procs);
 	if (why)
 		gs_throw("schedinit", why);

@@ -16,6 +16,7 @@ struct gs_real {
 	int (*pthread_timedjoin_np)(pthread_t, void **, const struct timespec *);
 	int (*pthread_clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
 	int (*pthread_detach)(pthread_t);
+	int (*pthread_cancel)(pthread_t);
 	void (*pthread_exit)(void *) __attribute__((noreturn));
 	pthread_t (*pthread_self)(void);
 	int (*pthread_once)(pthread_once_t *, void (*)(void));

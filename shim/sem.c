@@ -17,6 +17,7 @@
 #include "../runtime/tls.h"
 #include "../runtime/timer.h"
 #include "real.h"
+#include "shim.h"
 #include "sync.h"
 
 #define NWAITERS_ONE (1ull << 32)
@@ -85,6 +86,9 @@ static int shared_sleep(struct gsem *s, int64_t deadline)
  * semaphore); deadline as gs_sema_wait's. */
 static int wait(struct gsem *s, int64_t deadline)
 {
+	struct g *gp = getg();
+
+	gs_testcancel();	/* a cancellation point */
 	if (try_take(s, 0))
 		return 0;
 	atomic_fetch_add_explicit(&s->data, NWAITERS_ONE, memory_order_relaxed);
@@ -93,12 +97,22 @@ static int wait(struct gsem *s, int64_t deadline)
 
 		if (try_take(s, NWAITERS_ONE))
 			return 0;
+		if (gp)
+			gp->waitintr = true;
 		if (s->private == SEM_SHARED)
 			r = shared_sleep(s, deadline);
 		else
 			r = gs_sema_wait(value_word(s), 0, GS_BITSET_ANY, deadline);
-		if (r == -ETIMEDOUT) {
+		if (gp)
+			gp->waitintr = false;
+		if (r == -ETIMEDOUT || r == -EINTR) {
 			atomic_fetch_sub_explicit(&s->data, NWAITERS_ONE, memory_order_relaxed);
+			if (r == -EINTR) {	/* acted on holding nothing; then wait again */
+				gs_testcancel();
+				atomic_fetch_add_explicit(&s->data, NWAITERS_ONE,
+							  memory_order_relaxed);
+				continue;
+			}
 			errno = ETIMEDOUT;
 			return -1;
 		}

@@ -26,6 +26,10 @@ void gs_keys_exit(struct g *gp);
 /* gs_gmain is the body of every G but G 1 (gs_hooks.gmain). */
 __attribute__((noreturn)) void gs_gmain(struct g *gp);
 
+/* gs_testcancel is a cancellation point of goshim's: it acts on a pthread_cancel of the
+ * running G (unwinding it) and clears its interrupt (cancel.c). */
+void gs_testcancel(void);
+
 /* gs_signal_init installs goshim's preemption signal handler. */
 void gs_signal_init(void);
 

@@ -175,6 +175,9 @@ __attribute__((noinline, noreturn)) static void run_g(__pthread_unwind_buf_t *ba
 
 	memset(base->__pad, 0, sizeof(base->__pad));
 	gp->unwind_base = gs_tls_set_unwind_base(gp, base);
+	/* what pthread_join sees if the C library's cancellation unwinds the G, which
+	 * pthread_exit and a return replace */
+	gp->retval = PTHREAD_CANCELED;
 	gs_thread_exit(gp->start(gp->arg));
 }
 

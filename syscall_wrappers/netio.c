@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "../runtime/proc.h"
 #include "../runtime/sema.h"
 #include "../runtime/sys.h"
 #include "blocking.h"
@@ -124,7 +125,8 @@ static void advance(struct io *a, size_t n)
 /* io_wait runs the call as the program's blocking call would run: it parks while the fd
  * is not ready and, for a write to a stream (or a MSG_WAITALL read), goes on until every
  * byte is done. Returns bytes or a negative errno; GS_NOPOLL if the fd turned out not to
- * be pollable (a stale entry): the caller then takes the tier-2 path. */
+ * be pollable (a stale entry): the caller then takes the tier-2 path; -EINTR if the G was
+ * interrupted (a cancellation) before anything was done. */
 #define GS_NOPOLL (-4095l)
 static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 {
@@ -159,8 +161,8 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 				continue;	/* an event since the try */
 		}
 		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
-		if (w == -ETIMEDOUT) {
-			r = -EAGAIN;
+		if (w == -ETIMEDOUT || w == -EINTR) {
+			r = w == -EINTR ? -EINTR : -EAGAIN;
 			break;
 		}
 		if (w < 0) {
@@ -197,12 +199,23 @@ static struct gs_fdent *entry(int fd)
 	return gs_parkable() ? gs_fd_get(fd) : NULL;
 }
 
-/* run makes the call and drops e; GS_NOPOLL sends the caller to the tier-2 path. */
+/* run makes the call and drops e; GS_NOPOLL sends the caller to the tier-2 path. A
+ * cancellation point: it acts on a cancellation holding nothing, then goes on. */
 static long run(struct gs_fdent *e, int fd, struct io *a, bool wr)
 {
-	long r = io_wait(e, a, wr);
+	long r;
 
-	gs_fd_put(e);
+	gs_hooks.testcancel();
+	while ((r = io_wait(e, a, wr)) == -EINTR) {
+		gs_fd_put(e);
+		gs_hooks.testcancel();
+		if ((e = entry(fd)) == NULL) {
+			r = GS_NOPOLL;
+			break;
+		}
+	}
+	if (e)
+		gs_fd_put(e);
 	free(a->iovbuf);
 	if (r == GS_NOPOLL)
 		gs_fd_forget(fd);
@@ -365,12 +378,20 @@ static int mmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, bool wr)
 			if (gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN, &seq))
 				continue;
 		}
-		if (gs_fd_wait(e, &fw, 0, "IO wait") < 0)
+		int w = gs_fd_wait(e, &fw, 0, "IO wait");
+
+		if (w < 0) {
+			r = w == -EINTR ? -EINTR : r;
 			break;
+		}
 	}
 	if (waiting)
 		gs_fd_wait_end(e, &fw);
 	gs_fd_put(e);
+	if (r == -EINTR) {
+		gs_hooks.testcancel();
+		return mmsg(fd, v, n, flags, wr);
+	}
 	return (int)gs_ret(r);
 }
 
@@ -470,13 +491,17 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		}
 		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
 		if (w < 0) {
-			r = -EAGAIN;
+			r = w == -EINTR ? -EINTR : -EAGAIN;
 			break;
 		}
 	}
 	if (waiting)
 		gs_fd_wait_end(e, &fw);
 	gs_fd_put(e);
+	if (r == -EINTR) {	/* a cancellation point */
+		gs_hooks.testcancel();
+		return accept4(fd, addr, len, flags);
+	}
 	if (r >= 0)
 		gs_fd_new((int)r, kind, flags & SOCK_NONBLOCK);
 	return (int)gs_ret(r);
@@ -543,8 +568,13 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (fl >= 0)
 		sys_call6(SYS_fcntl, sfd, F_SETFL, fl, 0, 0, 0);
 	gs_fd_leave(e);
-	if (r == -EINPROGRESS)
-		r = connect_wait(e);
+	while (r == -EINPROGRESS && (r = connect_wait(e)) == -EINTR) {
+		gs_fd_put(e);
+		gs_hooks.testcancel();	/* a cancellation point; then the wait goes on */
+		if ((e = entry(fd)) == NULL)
+			return gs_t2_connect(fd, addr, len);
+		r = -EINPROGRESS;
+	}
 	gs_fd_put(e);
 	return (int)gs_ret(r);
 }

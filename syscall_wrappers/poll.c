@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <string.h>
 
+#include "../runtime/proc.h"
 #include "../runtime/sys.h"
 #include "../runtime/timer.h"
 #include "blocking.h"
@@ -91,7 +92,7 @@ static uint32_t poll_events(short ev)
 }
 
 /* poll_park is poll with a deadline (0: none), parked; NOT_PARKED if it cannot be. */
-static long poll_park(struct pollfd *fds, nfds_t n, int64_t deadline)
+static long poll_park1(struct pollfd *fds, nfds_t n, int64_t deadline)
 {
 	int local[LOCAL_FDS] = { 0 }, *nums = local;
 	uint32_t evlocal[LOCAL_FDS] = { 0 }, *evs = evlocal;
@@ -133,11 +134,23 @@ static long poll_park(struct pollfd *fds, nfds_t n, int64_t deadline)
 		if (w == -ETIMEDOUT)
 			break;
 		if (w < 0) {
-			r = NOT_PARKED;
+			r = w == -EINTR ? -EINTR : NOT_PARKED;
 			break;
 		}
 	}
 	multi_end(&m);
+	return r;
+}
+
+/* poll_park is a cancellation point: an interrupted wait acts on the cancellation holding
+ * nothing, then goes on. */
+static long poll_park(struct pollfd *fds, nfds_t n, int64_t deadline)
+{
+	long r;
+
+	gs_hooks.testcancel();
+	while ((r = poll_park1(fds, n, deadline)) == -EINTR)
+		gs_hooks.testcancel();
 	return r;
 }
 
@@ -194,7 +207,7 @@ int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts, const s
 
 /* select_park is select with a deadline (0: none), parked; NOT_PARKED if it cannot be.
  * Each try is the kernel's select on fresh copies of the sets. */
-static long select_park(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadline)
+static long select_park1(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadline)
 {
 	fd_set r0, w0, e0;
 	int local[LOCAL_FDS] = { 0 }, *nums = local;
@@ -257,7 +270,7 @@ static long select_park(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadl
 		if (w == -ETIMEDOUT)
 			break;
 		if (w < 0) {
-			r = NOT_PARKED;
+			r = w == -EINTR ? -EINTR : NOT_PARKED;
 			if (rd)
 				*rd = r0;
 			if (wr)
@@ -268,6 +281,18 @@ static long select_park(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadl
 		}
 	}
 	multi_end(&m);
+	return r;
+}
+
+/* select_park is a cancellation point: an interrupted wait acts on the cancellation holding
+ * nothing, then goes on. */
+static long select_park(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadline)
+{
+	long r;
+
+	gs_hooks.testcancel();
+	while ((r = select_park1(n, rd, wr, ex, deadline)) == -EINTR)
+		gs_hooks.testcancel();
 	return r;
 }
 
@@ -305,7 +330,7 @@ int pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *ts
 }
 
 /* epoll_park waits on the program's own epoll instance, which is itself pollable. */
-static long epoll_park(int ep, struct epoll_event *ev, int max, int64_t deadline)
+static long epoll_park1(int ep, struct epoll_event *ev, int max, int64_t deadline)
 {
 	struct gs_fdent *e = gs_fd_get(ep);
 	struct gs_fdwait fw;
@@ -327,12 +352,24 @@ static long epoll_park(int ep, struct epoll_event *ev, int max, int64_t deadline
 		if (w == -ETIMEDOUT)
 			break;
 		if (w < 0) {
-			r = NOT_PARKED;
+			r = w == -EINTR ? -EINTR : NOT_PARKED;
 			break;
 		}
 	}
 	gs_fd_wait_end(e, &fw);
 	gs_fd_put(e);
+	return r;
+}
+
+/* epoll_park is a cancellation point: an interrupted wait acts on the cancellation holding
+ * nothing, then goes on. */
+static long epoll_park(int ep, struct epoll_event *ev, int max, int64_t deadline)
+{
+	long r;
+
+	gs_hooks.testcancel();
+	while ((r = epoll_park1(ep, ev, max, deadline)) == -EINTR)
+		gs_hooks.testcancel();
 	return r;
 }
 

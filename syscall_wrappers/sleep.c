@@ -2,6 +2,7 @@
  * "Timers"). Threads that are not Gs, and clocks other than the wall and monotonic ones
  * (CPU-time clocks), sleep in the kernel. May call: runtime (sema, timer), blocking. */
 #define _GNU_SOURCE
+#include "../runtime/proc.h"
 #include "../runtime/sema.h"
 #include "../runtime/timer.h"
 #include "blocking.h"
@@ -12,11 +13,18 @@ static void sleep_until(struct g *gp, int64_t deadline)
 {
 	_Atomic uint32_t never = 0;
 
+	gs_hooks.testcancel();
 	while (gs_nanotime() < deadline) {
 		gp->waitreason = "sleep";
-		/* nobody wakes this word: only the deadline, or a spurious wake-up, ends it */
-		gs_sema_wait(&never, 0, GS_BITSET_ANY, deadline);
+		gp->waitintr = true;
+		/* nobody wakes this word: only the deadline, a cancellation or a spurious
+		 * wake-up ends it */
+		int r = gs_sema_wait(&never, 0, GS_BITSET_ANY, deadline);
+
+		gp->waitintr = false;
 		gp->waitreason = NULL;
+		if (r == -EINTR)
+			gs_hooks.testcancel();
 	}
 }
 
