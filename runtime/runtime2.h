@@ -126,8 +126,9 @@ struct g {
 	_Atomic uint32_t interrupt;	/* set by gs_interrupt (a cancellation), cleared by
 					 * the G when it acts on it */
 	_Atomic uint32_t canceled;	/* pthread_cancel with shared TLS (shim/cancel.c) */
-	struct key_data keys[GS_KEY_BLOCK];		/* owner G */
-	struct key_data *keys2[GS_KEYS_MAX / GS_KEY_BLOCK];	/* owner G, malloc'd lazily */
+	struct key_data **keys;		/* owner G: GS_KEYS_MAX / GS_KEY_BLOCK blocks of
+					 * values, the table and each block malloc'd at the
+					 * first value set in it (most threads set none) */
 };
 
 struct m {

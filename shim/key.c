@@ -42,9 +42,14 @@ static struct key_data *slot(struct g *gp, pthread_key_t key, bool alloc)
 {
 	struct key_data **block;
 
-	if (key < GS_KEY_BLOCK)
-		return &gp->keys[key];
-	block = &gp->keys2[key / GS_KEY_BLOCK];
+	if (gp->keys == NULL) {
+		if (!alloc)
+			return NULL;
+		gp->keys = calloc(GS_KEYS_MAX / GS_KEY_BLOCK, sizeof(*gp->keys));
+		if (gp->keys == NULL)
+			return NULL;
+	}
+	block = &gp->keys[key / GS_KEY_BLOCK];
 	if (*block == NULL) {
 		if (!alloc)
 			return NULL;
@@ -126,9 +131,8 @@ void gs_keys_exit(struct g *gp)
 			break;
 	}
 	/* values set by the last round's destructors are dropped, as glibc drops them */
-	memset(gp->keys, 0, sizeof(gp->keys));
-	for (int i = 0; i < GS_KEYS_MAX / GS_KEY_BLOCK; i++) {
-		if (gp->keys2[i])
-			memset(gp->keys2[i], 0, GS_KEY_BLOCK * sizeof(struct key_data));
+	for (int i = 0; gp->keys && i < GS_KEYS_MAX / GS_KEY_BLOCK; i++) {
+		if (gp->keys[i])
+			memset(gp->keys[i], 0, GS_KEY_BLOCK * sizeof(struct key_data));
 	}
 }
