@@ -248,7 +248,7 @@ int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason
 	return r == -ETIMEDOUT || r == -EINTR ? r : 0;
 }
 
-int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay)
+int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay, const uint64_t *mask)
 {
 	long ms, r;
 
@@ -264,7 +264,7 @@ int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay)
 		ms = (long)((delay + 999999) / 1000000);
 	else
 		ms = 1000000000;
-	r = sys_call6(SYS_epoll_pwait, np.epfd, (long)ev, max, ms, 0, 8);
+	r = sys_call6(SYS_epoll_pwait, np.epfd, (long)ev, max, ms, (long)mask, 8);
 	return r > 0 ? (int)r : 0;
 }
 

@@ -101,10 +101,11 @@ bool gs_netpoll_inited(void);
 bool gs_netpoll_waiting(void);
 
 /* gs_netpoll_wait collects up to max events, waiting up to delay ns (negative: until an
- * event or gs_netpoll_break; 0: not at all). Returns how many; it may be interrupted.
+ * event or gs_netpoll_break; 0: not at all), with the signal mask *mask meanwhile if
+ * mask is not NULL. Returns how many; it may be interrupted.
  * gs_netpoll_ready fires the waiters of those events, readying their Gs on mp's P (mp
  * NULL on a thread with no P and no G: the global queue). */
-int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay);
+int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay, const uint64_t *mask);
 void gs_netpoll_ready(struct epoll_event *ev, int n, struct m *mp);
 
 /* gs_netpoll_break makes a sleeping gs_netpoll_wait return. */

@@ -9,6 +9,7 @@
 
 #include "../asm/asm.h"
 #include "proc.h"
+#include "sigmask.h"
 #include "runq.h"
 #include "sysmon.h"
 #include "throw.h"
@@ -54,6 +55,7 @@ const char *gs_schedinit(int gomaxprocs)
 	}
 	atomic_store_explicit(&gs_sched.allp[0].status, Prunning, memory_order_relaxed);
 	m0.tid = sys_gettid();
+	m0.sigmask = gs_sigmask_thread();
 	gs_altstack();
 	m0.tp = gs_tls_thread_pointer();
 	m0.tcb = gs_tls_new_m();
@@ -71,6 +73,7 @@ const char *gs_schedinit(int gomaxprocs)
 	g1.goid = atomic_fetch_add_explicit(&gs_sched.goidgen, 1, memory_order_relaxed) + 1;
 	g1.lockid = GS_LOCKID_BASE + (int32_t)g1.goid;
 	g1.status = Grunning;
+	g1.sigmask = m0.sigmask;
 	g1.m = &m0;
 	gs_tls_bind_main(&g1);
 	g1.handle = g1.tcb;
@@ -225,6 +228,7 @@ static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a,
 	gp->handle = gs_tls.private ? gp->tcb : (void *)gp;
 	gp->start = start;
 	gp->arg = arg;
+	gp->sigmask = self ? self->sigmask : gs_sigmask_thread();	/* the creator's */
 	gp->retval = NULL;
 	/* a recycled G left these as its last run ended (inside gs_goexit) */
 	atomic_store_explicit(&gp->inruntime, 0, memory_order_relaxed);

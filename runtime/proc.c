@@ -15,6 +15,7 @@
 #include "netpoll.h"
 #include "proc.h"
 #include "runq.h"
+#include "sigmask.h"
 #include "sysmon.h"
 #include "throw.h"
 #include "timer.h"
@@ -212,6 +213,7 @@ void handoffp(struct p *pp)
 void stopm(struct m *mp)
 {
 	gs_tls_install_m(mp);
+	gs_sigmask_idle(mp);
 	gs_lock(&gs_sched.lock);
 	mput(mp);
 	gs_unlock(&gs_sched.lock);
@@ -317,7 +319,7 @@ static bool netpoll_sleep(struct m *mp)
 			delay = 0;
 	}
 	gs_tls_install_m(mp);
-	n = gs_netpoll_wait(ev, POLL_BATCH, delay);
+	n = gs_netpoll_wait(ev, POLL_BATCH, delay, gs_sigmask_idle(mp));
 	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
 	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_seq_cst);
 	gs_lock(&gs_sched.lock);
@@ -352,7 +354,7 @@ top:
 	/* 4. Gs whose fds are ready, unless an M sleeping in netpoll will see to them. */
 	if (gs_netpoll_waiting() && atomic_load_explicit(&gs_sched.lastpoll, memory_order_relaxed)) {
 		struct epoll_event ev[POLL_BATCH];
-		int n = gs_netpoll_wait(ev, POLL_BATCH, 0);
+		int n = gs_netpoll_wait(ev, POLL_BATCH, 0, NULL);
 
 		if (n > 0) {
 			gs_netpoll_ready(ev, n, mp);
@@ -417,6 +419,7 @@ __attribute__((noreturn)) void execute(struct m *mp, struct g *gp)
 			      atomic_load_explicit(&mp->p->schedtick, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	gs_tls_set_tid(gp, mp->tid);
+	gs_sigmask_load(mp, gp);
 	gs_tls_install(mp, gp);
 	gs_gogo(&gp->sched);
 }
@@ -543,6 +546,7 @@ void *gs_mstart(void *arg)
 	struct m *mp = arg;
 
 	mp->tid = sys_gettid();
+	mp->sigmask = gs_sigmask_thread();
 	mp->tcb = gs_tls_thread_pointer();
 	mp->tp = mp->tcb;
 	/* g0 stack frames start below this one, which is never returned to. */

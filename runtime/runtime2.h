@@ -126,6 +126,7 @@ struct g {
 	_Atomic uint32_t interrupt;	/* set by gs_interrupt (a cancellation), cleared by
 					 * the G when it acts on it */
 	_Atomic uint32_t canceled;	/* pthread_cancel with shared TLS (shim/cancel.c) */
+	uint64_t sigmask;		/* owner G: its signal mask, signals 1-64 (sigmask.c) */
 	struct key_data **keys;		/* owner G: GS_KEYS_MAX / GS_KEY_BLOCK blocks of
 					 * values, the table and each block malloc'd at the
 					 * first value set in it (most threads set none) */
@@ -143,6 +144,7 @@ struct m {
 	bool spinning;			/* owner M; counted in sched.nmspinning */
 	_Atomic uint32_t park;		/* note: stopm sleeps on it */
 	int32_t tid;			/* const after mstart */
+	uint64_t sigmask;		/* owner M: the signal mask loaded (sigmask.c) */
 	uint64_t fastrand;		/* owner M */
 	struct m *schedlink;		/* sched.lock */
 	struct m *alllink;		/* sched.lock: every M */

@@ -151,7 +151,7 @@ static bool poll_overdue(int64_t now)
 	    atomic_compare_exchange_strong_explicit(&gs_sched.lastpoll, &last, now,
 						    memory_order_relaxed, memory_order_relaxed)) {
 		struct epoll_event ev[POLL_BATCH];
-		int n = gs_netpoll_wait(ev, POLL_BATCH, 0);
+		int n = gs_netpoll_wait(ev, POLL_BATCH, 0, NULL);
 
 		gs_netpoll_ready(ev, n, NULL);
 		any = n > 0;
@@ -299,6 +299,8 @@ static void *sysmon_main(void *arg)
 	int idle = 0;
 
 	(void)arg;
+	/* sysmon never runs the program's signal handlers */
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&(uint64_t){ ~0ull }, 0, 8, 0, 0);
 	for (;;) {
 		int64_t now = gs_nanotime();
 		int64_t sleep = delay;

@@ -28,6 +28,8 @@ void gs_real_resolve(void)
 	r->pthread_clockjoin_np = need("pthread_clockjoin_np");
 	r->pthread_detach = need("pthread_detach");
 	r->pthread_cancel = need("pthread_cancel");
+	r->pthread_sigmask = need("pthread_sigmask");
+	r->sigprocmask = need("sigprocmask");
 	r->pthread_exit = need("pthread_exit");
 	r->pthread_self = need("pthread_self");
 	r->pthread_once = need("pthread_once");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../runtime/preempt.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/stack.h"
 #include "../runtime/tls.h"
 #include "../runtime/traceback.h"
@@ -272,4 +273,66 @@ int sigqueue(pid_t pid, int sig, const union sigval value)
 	if (to_self(pid, sig, &info, &r))
 		return r;
 	return (int)syscall(SYS_rt_sigqueueinfo, pid, sig, &info);
+}
+
+/* sigmask_g is pthread_sigmask for a G: the mask is the G's own (runtime/sigmask.c), as
+ * glibc keeps it per thread, without glibc's two internal signals. Returns 0 or an
+ * error number. */
+static int sigmask_g(struct g *gp, int how, const sigset_t *set, sigset_t *old)
+{
+	uint64_t cur = gp->sigmask, next = cur, s;
+
+	if (set) {
+		memcpy(&s, set, sizeof(s));
+		switch (how) {
+		case SIG_BLOCK:
+			next = cur | s;
+			break;
+		case SIG_UNBLOCK:
+			next = cur & ~s;
+			break;
+		case SIG_SETMASK:
+			next = s;
+			break;
+		default:
+			return EINVAL;
+		}
+		/* SIGCANCEL and SIGSETXID (32, 33) stay deliverable, as glibc keeps them */
+		next &= ~(3ull << 31);
+	}
+	if (old) {
+		sigemptyset(old);
+		memcpy(old, &cur, sizeof(cur));
+	}
+	if (set) {
+		struct g *self = gs_acquirem();
+
+		gs_sigmask_set(self, next);
+		gs_releasem(self);
+	}
+	return 0;
+}
+
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	struct g *gp = gs_shim.up ? getg() : NULL;
+
+	if (gp == NULL)
+		return real()->pthread_sigmask(how, set, old);
+	return sigmask_g(gp, how, set, old);
+}
+
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	struct g *gp = gs_shim.up ? getg() : NULL;
+	int err;
+
+	if (gp == NULL)
+		return real()->sigprocmask(how, set, old);
+	err = sigmask_g(gp, how, set, old);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
