@@ -320,6 +320,7 @@ static bool netpoll_sleep(struct m *mp)
 	}
 	gs_tls_install_m(mp);
 	n = gs_netpoll_wait(ev, POLL_BATCH, delay, gs_sigmask_idle(mp));
+	gs_signal_redirect_run();
 	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
 	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_seq_cst);
 	gs_lock(&gs_sched.lock);

@@ -127,6 +127,9 @@ struct g {
 					 * the G when it acts on it */
 	_Atomic uint32_t canceled;	/* pthread_cancel with shared TLS (shim/cancel.c) */
 	uint64_t sigmask;		/* owner G: its signal mask, signals 1-64 (sigmask.c) */
+	_Atomic uint32_t intrsig;	/* the signal whose handler interrupted its wait, set by
+					 * sysmon (gs_signal_redirect), taken by the G */
+	_Atomic uint32_t intrrestart;	/* that handler has SA_RESTART */
 	struct key_data **keys;		/* owner G: GS_KEYS_MAX / GS_KEY_BLOCK blocks of
 					 * values, the table and each block malloc'd at the
 					 * first value set in it (most threads set none) */

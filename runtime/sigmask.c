@@ -5,13 +5,22 @@
  * blocks everything while idle. A signal the running G blocks, and that no other running
  * G takes, stays pending in the process until a G that does not block it runs or
  * sigwait()s for it, as it would natively. goshim's preemption signal is never blocked
- * in the kernel, whatever the G's mask says. */
+ * in the kernel, whatever the G's mask says.
+ *
+ * Redirects: a program's handler that runs on an idle M for a signal sent to the process
+ * (a G running its own code would have taken it itself) leaves the interruption a blocked
+ * thread would have seen natively to sysmon, which picks the G and interrupts its wait. */
 #include <signal.h>
 
+#include "netpoll.h"
 #include "preempt.h"
+#include "proc.h"
 #include "runtime2.h"
+#include "sema.h"
 #include "sigmask.h"
 #include "sys.h"
+#include "sysmon.h"
+#include "tls.h"
 
 _Atomic bool gs_sigmask_on;
 
@@ -60,4 +69,82 @@ uint64_t gs_sigmask_thread(void)
 
 	sys_call6(SYS_rt_sigprocmask, SIG_BLOCK, 0, (long)&cur, 8, 0, 0);
 	return cur;
+}
+
+static _Atomic uint64_t redirect_sigs, redirect_restart;
+
+void gs_signal_redirect(int sig, bool restart)
+{
+	uint64_t bit = 1ull << (sig - 1);
+
+	if (restart)
+		atomic_fetch_or_explicit(&redirect_restart, bit, memory_order_relaxed);
+	else
+		atomic_fetch_and_explicit(&redirect_restart, ~bit, memory_order_relaxed);
+	atomic_fetch_or_explicit(&redirect_sigs, bit, memory_order_release);
+	/* whichever looks first: sysmon, or the M asleep in netpoll (there may be no
+	 * sysmon yet in a program that never made a thread) */
+	gs_sysmon_wake();
+	gs_netpoll_break();
+}
+
+/* takes: gp, parked in an interruptible wait, would take sig. */
+static bool takes(struct g *gp, uint64_t bit)
+{
+	return atomic_load_explicit(&gp->status, memory_order_relaxed) == Gwaiting &&
+	       gp->waitintr && !(gp->sigmask & bit) &&
+	       atomic_load_explicit(&gp->intrsig, memory_order_relaxed) == 0;
+}
+
+void gs_signal_redirect_run(void)
+{
+	uint64_t sigs = atomic_exchange_explicit(&redirect_sigs, 0, memory_order_acquire);
+	uint64_t restart = atomic_load_explicit(&redirect_restart, memory_order_relaxed);
+
+	for (int sig = 1; sigs; sig++) {
+		uint64_t bit = 1ull << (sig - 1);
+		struct g *t = NULL;
+
+		if (!(sigs & bit))
+			continue;
+		sigs &= ~bit;
+		if (takes(gs_g1, bit)) {
+			t = gs_g1;
+		} else {
+			gs_lock(&gs_sched.allglock);
+			for (struct g *gp = gs_sched.allg; gp && !t; gp = gp->alllink) {
+				if (gp->goid && takes(gp, bit))
+					t = gp;
+			}
+			gs_unlock(&gs_sched.allglock);
+		}
+		if (t == NULL)
+			continue;
+		atomic_store_explicit(&t->intrrestart, (restart & bit) != 0, memory_order_relaxed);
+		atomic_store_explicit(&t->intrsig, (uint32_t)sig, memory_order_release);
+		gs_interrupt(t);
+	}
+}
+
+int gs_signal_take(struct g *gp, bool *restart)
+{
+	int sig = (int)atomic_exchange_explicit(&gp->intrsig, 0, memory_order_acquire);
+
+	*restart = atomic_load_explicit(&gp->intrrestart, memory_order_relaxed) != 0;
+	atomic_store_explicit(&gp->interrupt, 0, memory_order_relaxed);
+	return sig;
+}
+
+bool gs_on_idle_m(void)
+{
+	void *tp = gs_tls_thread_pointer();
+
+	if (getg() != NULL)
+		return false;
+	/* Ms are never freed and are added at the head: a racy walk is safe */
+	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
+		if (mp->tcb == tp)
+			return true;
+	}
+	return false;
 }

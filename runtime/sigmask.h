@@ -26,6 +26,26 @@ void gs_sigmask_load(struct m *mp, struct g *gp);
  * NULL when masks are not in use. */
 const uint64_t *gs_sigmask_idle(struct m *mp);
 
+/* gs_signal_redirect is called by a handler of the program's that ran on an idle M for
+ * a signal sent to the process: natively the kernel would have picked one of the
+ * program's threads, interrupting it if it was blocked in a call. sysmon interrupts such a
+ * G in its place (G 1 first, as the kernel prefers the main thread; only one parked in an
+ * interruptible wait, not blocking sig). Async-signal-safe. */
+void gs_signal_redirect(int sig, bool restart);
+
+/* gs_signal_redirect_run does the pending redirects, on sysmon or on the M that slept in
+ * netpoll (holding no lock). */
+void gs_signal_redirect_run(void);
+
+/* gs_on_idle_m: the calling thread is an M with no G loaded (idle, or between Gs with
+ * its own thread pointer). Async-signal-safe. */
+bool gs_on_idle_m(void);
+
+/* gs_signal_take is what a wait interrupted with -EINTR does once it holds nothing: the
+ * signal that interrupted it (0: none, a cancellation) and whether its handler asked for
+ * the call to be restarted. Runs on the G. */
+int gs_signal_take(struct g *gp, bool *restart);
+
 /* gs_sigmask_thread reads the calling thread's kernel mask. */
 uint64_t gs_sigmask_thread(void);
 

@@ -17,6 +17,7 @@
 #include "preempt.h"
 #include "proc.h"
 #include "runq.h"
+#include "sigmask.h"
 #include "sys.h"
 #include "sysmon.h"
 #include "throw.h"
@@ -314,6 +315,7 @@ static void *sysmon_main(void *arg)
 			sys_futex(&sysmon.wake, FUTEX_WAIT_PRIVATE, 0, &ts);
 		atomic_store_explicit(&sysmon.wake, 0, memory_order_relaxed);
 		now = gs_nanotime();
+		gs_signal_redirect_run();
 		bool readied = poll_overdue(now);
 
 		if (retake(now) || readied ||
@@ -359,11 +361,16 @@ int gs_sysmon_start(void)
 	return 0;
 }
 
+void gs_sysmon_wake(void)
+{
+	if (atomic_exchange_explicit(&sysmon.wake, 1, memory_order_relaxed) == 0)
+		sys_futex(&sysmon.wake, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
 void gs_sysmon_needm(void)
 {
 	atomic_store_explicit(&sysmon.needm, 1, memory_order_relaxed);
-	if (atomic_exchange_explicit(&sysmon.wake, 1, memory_order_relaxed) == 0)
-		sys_futex(&sysmon.wake, FUTEX_WAKE_PRIVATE, 1, NULL);
+	gs_sysmon_wake();
 }
 
 void gs_sysmon_afterfork(void)

@@ -11,6 +11,9 @@ int gs_sysmon_start(void);
  * usable on g0. */
 void gs_sysmon_needm(void);
 
+/* gs_sysmon_wake makes sysmon look at once (for a signal redirect). Async-signal-safe. */
+void gs_sysmon_wake(void);
+
 /* gs_sysmon_afterfork: in a fork child sysmon is gone; the next gs_sysmon_start starts it
  * (at the child's first new thread, or at once with schedtrace). */
 void gs_sysmon_afterfork(void);

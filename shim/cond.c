@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../runtime/sema.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/timer.h"
 #include "../runtime/tls.h"
 #include "real.h"
@@ -111,10 +112,14 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 		gs_mutex_relock(m);
 	else
 		real()->pthread_mutex_lock(m);
-	/* canceled: unwind with the mutex held, as POSIX has it; otherwise a spurious
-	 * wake-up */
-	if (r == -EINTR)
+	/* canceled: unwind with the mutex held, as POSIX has it; a signal handler, or
+	 * nothing: a spurious wake-up */
+	if (r == -EINTR) {
+		bool restart;
+
 		gs_testcancel();
+		gs_signal_take(getg(), &restart);
+	}
 	return r == -ETIMEDOUT ? ETIMEDOUT : 0;
 }
 

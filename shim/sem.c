@@ -13,6 +13,7 @@
 
 #include "../runtime/proc.h"
 #include "../runtime/sema.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/sys.h"
 #include "../runtime/tls.h"
 #include "../runtime/timer.h"
@@ -107,8 +108,15 @@ static int wait(struct gsem *s, int64_t deadline)
 			gp->waitintr = false;
 		if (r == -ETIMEDOUT || r == -EINTR) {
 			atomic_fetch_sub_explicit(&s->data, NWAITERS_ONE, memory_order_relaxed);
-			if (r == -EINTR) {	/* acted on holding nothing; then wait again */
+			if (r == -EINTR) {	/* acted on holding nothing */
+				bool restart;
+
 				gs_testcancel();
+				/* a signal handler: EINTR, never restarted */
+				if (gs_signal_take(gp, &restart)) {
+					errno = EINTR;
+					return -1;
+				}
 				atomic_fetch_add_explicit(&s->data, NWAITERS_ONE,
 							  memory_order_relaxed);
 				continue;

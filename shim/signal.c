@@ -20,6 +20,7 @@
 #include "../runtime/preempt.h"
 #include "../runtime/sigmask.h"
 #include "../runtime/stack.h"
+#include "../runtime/sysmon.h"
 #include "../runtime/tls.h"
 #include "../runtime/traceback.h"
 #include "../runtime/throw.h"
@@ -196,6 +197,61 @@ void gs_signal_init(void)
 	install_own(&segv, on_segv, SA_ONSTACK);
 }
 
+/* The program's handlers, each installed behind on_program_signal (indexed by signal). */
+static struct sigaction program_act[NSIG];
+
+/* on_program_signal runs the program's handler, then, if it ran on an idle M for a
+ * signal sent to the process, has sysmon interrupt the G the kernel would have picked
+ * natively (gs_signal_redirect). */
+static void on_program_signal(int sig, siginfo_t *si, void *uc)
+{
+	const struct sigaction *a = &program_act[sig];
+	int saved;
+
+	if (a->sa_flags & SA_SIGINFO)
+		a->sa_sigaction(sig, si, uc);
+	else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN)
+		a->sa_handler(sig);
+	saved = errno;
+	if (si->si_code != SI_TKILL && gs_on_idle_m())
+		gs_signal_redirect(sig, (a->sa_flags & SA_RESTART) != 0);
+	errno = saved;
+}
+
+/* program_sigaction is sigaction for a signal goshim does not keep: a handler is
+ * installed behind on_program_signal, with the program's flags and mask; what the
+ * program reads back is its own action. */
+static int program_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	struct sigaction cur, k;
+	bool handler = act && ((act->sa_flags & SA_SIGINFO) ||
+			       (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN));
+	int r;
+
+	if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP)
+		return real()->sigaction(sig, act, old);
+	if (old && real()->sigaction(sig, NULL, &cur) != 0)
+		return -1;
+	if (handler) {
+		/* sysmon carries out redirects; a program that never makes a thread has none */
+		if (getg())
+			gs_sysmon_start();
+		program_act[sig] = *act;
+		k = *act;
+		k.sa_sigaction = on_program_signal;
+		k.sa_flags |= SA_SIGINFO;
+		r = real()->sigaction(sig, &k, NULL);
+	} else {
+		r = act ? real()->sigaction(sig, act, NULL) : 0;
+	}
+	if (r == 0 && old) {
+		if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_program_signal)
+			cur = program_act[sig];
+		*old = cur;
+	}
+	return r;
+}
+
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!installed)
@@ -205,7 +261,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	if (sig == SIGSEGV)
 		return own_sigaction(&segv, act, old);
 	if (sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire))
-		return real()->sigaction(sig, act, old);
+		return program_sigaction(sig, act, old);
 	if (old) {
 		memset(old, 0, sizeof(*old));
 		old->sa_handler = SIG_DFL;
@@ -222,12 +278,13 @@ sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, prev;
 
-	if (!installed || (sig != SIGQUIT && sig != SIGSEGV &&
-			   sig != atomic_load_explicit(&gs_preempt_signo, memory_order_acquire)))
+	if (!installed)
 		return real()->signal(sig, handler);
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = handler;
 	act.sa_flags = SA_RESTART;	/* glibc's signal() is BSD-style */
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&act.sa_mask, sig);
 	return sigaction(sig, &act, &prev) == 0 ? prev.sa_handler : SIG_ERR;
 }
 

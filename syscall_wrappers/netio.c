@@ -10,6 +10,7 @@
 
 #include "../runtime/proc.h"
 #include "../runtime/sema.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/sys.h"
 #include "blocking.h"
 #include "fdtab.h"
@@ -199,6 +200,17 @@ static struct gs_fdent *entry(int fd)
 	return gs_parkable() ? gs_fd_get(fd) : NULL;
 }
 
+/* interrupted acts on what interrupted a parked call: a cancellation (which unwinds), or
+ * a signal handler that ran in the G's place: true if the call must then fail with EINTR
+ * (its handler did not ask for SA_RESTART). */
+static bool interrupted(void)
+{
+	bool restart;
+
+	gs_hooks.testcancel();
+	return gs_signal_take(getg(), &restart) != 0 && !restart;
+}
+
 /* run makes the call and drops e; GS_NOPOLL sends the caller to the tier-2 path. A
  * cancellation point: it acts on a cancellation holding nothing, then goes on. */
 static long run(struct gs_fdent *e, int fd, struct io *a, bool wr)
@@ -208,7 +220,9 @@ static long run(struct gs_fdent *e, int fd, struct io *a, bool wr)
 	gs_hooks.testcancel();
 	while ((r = io_wait(e, a, wr)) == -EINTR) {
 		gs_fd_put(e);
-		gs_hooks.testcancel();
+		e = NULL;
+		if (interrupted())
+			break;
 		if ((e = entry(fd)) == NULL) {
 			r = GS_NOPOLL;
 			break;
@@ -389,7 +403,10 @@ static int mmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, bool wr)
 		gs_fd_wait_end(e, &fw);
 	gs_fd_put(e);
 	if (r == -EINTR) {
-		gs_hooks.testcancel();
+		if (interrupted()) {
+			errno = EINTR;
+			return -1;
+		}
 		return mmsg(fd, v, n, flags, wr);
 	}
 	return (int)gs_ret(r);
@@ -498,8 +515,11 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	if (waiting)
 		gs_fd_wait_end(e, &fw);
 	gs_fd_put(e);
-	if (r == -EINTR) {	/* a cancellation point */
-		gs_hooks.testcancel();
+	if (r == -EINTR) {
+		if (interrupted()) {
+			errno = EINTR;
+			return -1;
+		}
 		return accept4(fd, addr, len, flags);
 	}
 	if (r >= 0)
@@ -569,8 +589,16 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		sys_call6(SYS_fcntl, sfd, F_SETFL, fl, 0, 0, 0);
 	gs_fd_leave(e);
 	while (r == -EINPROGRESS && (r = connect_wait(e)) == -EINTR) {
+		bool restart;
+
 		gs_fd_put(e);
-		gs_hooks.testcancel();	/* a cancellation point; then the wait goes on */
+		gs_hooks.testcancel();	/* a cancellation point */
+		/* a handler: EINTR, the connection goes on in the background (never
+		 * restarted, as natively) */
+		if (gs_signal_take(getg(), &restart)) {
+			errno = EINTR;
+			return -1;
+		}
 		if ((e = entry(fd)) == NULL)
 			return gs_t2_connect(fd, addr, len);
 		r = -EINPROGRESS;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../runtime/proc.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/sys.h"
 #include "../runtime/timer.h"
 #include "blocking.h"
@@ -143,14 +144,20 @@ static long poll_park1(struct pollfd *fds, nfds_t n, int64_t deadline)
 }
 
 /* poll_park is a cancellation point: an interrupted wait acts on the cancellation holding
- * nothing, then goes on. */
+ * nothing, then goes on; one interrupted by a signal handler fails with EINTR. */
 static long poll_park(struct pollfd *fds, nfds_t n, int64_t deadline)
 {
 	long r;
 
+	bool restart;
+
 	gs_hooks.testcancel();
-	while ((r = poll_park1(fds, n, deadline)) == -EINTR)
+	while ((r = poll_park1(fds, n, deadline)) == -EINTR) {
 		gs_hooks.testcancel();
+		/* a signal handler: EINTR, whatever SA_RESTART says, as natively */
+		if (gs_signal_take(getg(), &restart))
+			break;
+	}
 	return r;
 }
 
@@ -285,14 +292,20 @@ static long select_park1(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t dead
 }
 
 /* select_park is a cancellation point: an interrupted wait acts on the cancellation holding
- * nothing, then goes on. */
+ * nothing, then goes on; one interrupted by a signal handler fails with EINTR. */
 static long select_park(int n, fd_set *rd, fd_set *wr, fd_set *ex, int64_t deadline)
 {
 	long r;
 
+	bool restart;
+
 	gs_hooks.testcancel();
-	while ((r = select_park1(n, rd, wr, ex, deadline)) == -EINTR)
+	while ((r = select_park1(n, rd, wr, ex, deadline)) == -EINTR) {
 		gs_hooks.testcancel();
+		/* a signal handler: EINTR, whatever SA_RESTART says, as natively */
+		if (gs_signal_take(getg(), &restart))
+			break;
+	}
 	return r;
 }
 
@@ -362,14 +375,20 @@ static long epoll_park1(int ep, struct epoll_event *ev, int max, int64_t deadlin
 }
 
 /* epoll_park is a cancellation point: an interrupted wait acts on the cancellation holding
- * nothing, then goes on. */
+ * nothing, then goes on; one interrupted by a signal handler fails with EINTR. */
 static long epoll_park(int ep, struct epoll_event *ev, int max, int64_t deadline)
 {
 	long r;
 
+	bool restart;
+
 	gs_hooks.testcancel();
-	while ((r = epoll_park1(ep, ev, max, deadline)) == -EINTR)
+	while ((r = epoll_park1(ep, ev, max, deadline)) == -EINTR) {
 		gs_hooks.testcancel();
+		/* a signal handler: EINTR, whatever SA_RESTART says, as natively */
+		if (gs_signal_take(getg(), &restart))
+			break;
+	}
 	return r;
 }
 

@@ -4,28 +4,40 @@
 #define _GNU_SOURCE
 #include "../runtime/proc.h"
 #include "../runtime/sema.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/timer.h"
 #include "blocking.h"
 #include "syscall_wrappers.h"
 
-/* sleep_until parks the running G until deadline (CLOCK_MONOTONIC ns). */
-static void sleep_until(struct g *gp, int64_t deadline)
+/* sleep_until parks the running G until deadline (CLOCK_MONOTONIC ns). Returns the time
+ * left, in ns, when a signal handler interrupted it (natively the sleeping thread would
+ * have run the handler and returned EINTR), else 0. */
+static int64_t sleep_until(struct g *gp, int64_t deadline)
 {
 	_Atomic uint32_t never = 0;
+	int64_t now;
 
 	gs_hooks.testcancel();
-	while (gs_nanotime() < deadline) {
+	while ((now = gs_nanotime()) < deadline) {
+		bool restart;
+		int r;
+
 		gp->waitreason = "sleep";
 		gp->waitintr = true;
-		/* nobody wakes this word: only the deadline, a cancellation or a spurious
+		/* nobody wakes this word: only the deadline, an interruption or a spurious
 		 * wake-up ends it */
-		int r = gs_sema_wait(&never, 0, GS_BITSET_ANY, deadline);
-
+		r = gs_sema_wait(&never, 0, GS_BITSET_ANY, deadline);
 		gp->waitintr = false;
 		gp->waitreason = NULL;
-		if (r == -EINTR)
-			gs_hooks.testcancel();
+		if (r != -EINTR)
+			continue;
+		gs_hooks.testcancel();
+		if (gs_signal_take(gp, &restart)) {	/* sleeps are never restarted */
+			now = gs_nanotime();
+			return now < deadline ? deadline - now : 1;
+		}
 	}
+	return 0;
 }
 
 static bool valid(const struct timespec *ts)
@@ -33,29 +45,46 @@ static bool valid(const struct timespec *ts)
 	return ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000;
 }
 
+static struct timespec ns_timespec(int64_t ns)
+{
+	return (struct timespec){ ns / 1000000000ll, ns % 1000000000ll };
+}
+
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	struct g *gp = gs_parkable();
+	int64_t left;
 
 	if (gp == NULL || !valid(req) || req->tv_sec < 0)
 		return gs_t2_nanosleep(req, rem);
-	sleep_until(gp, gs_nanotime() + req->tv_sec * 1000000000ll + req->tv_nsec);
-	return 0;
+	left = sleep_until(gp, gs_nanotime() + req->tv_sec * 1000000000ll + req->tv_nsec);
+	if (left == 0)
+		return 0;
+	if (rem)
+		*rem = ns_timespec(left);
+	errno = EINTR;
+	return -1;
 }
 
 int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
 		    struct timespec *rem)
 {
 	struct g *gp = gs_parkable();
+	int64_t left = 0;
 
 	if (gp == NULL || !valid(req) ||
 	    (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME))
 		return gs_t2_clock_nanosleep(clock, flags, req, rem);
 	if (flags & TIMER_ABSTIME)
-		sleep_until(gp, gs_deadline(clock == CLOCK_MONOTONIC ? CLOCK_MONOTONIC : clock, req));
+		left = sleep_until(gp, gs_deadline(clock == CLOCK_MONOTONIC ? CLOCK_MONOTONIC : clock,
+						   req));
 	else if (req->tv_sec >= 0)
-		sleep_until(gp, gs_nanotime() + req->tv_sec * 1000000000ll + req->tv_nsec);
-	return 0;
+		left = sleep_until(gp, gs_nanotime() + req->tv_sec * 1000000000ll + req->tv_nsec);
+	if (left == 0)
+		return 0;
+	if (rem && !(flags & TIMER_ABSTIME))
+		*rem = ns_timespec(left);
+	return EINTR;
 }
 
 int usleep(useconds_t us)
@@ -67,10 +96,14 @@ int usleep(useconds_t us)
 
 unsigned int sleep(unsigned int s)
 {
-	struct timespec ts = { s, 0 };
+	struct timespec ts = { s, 0 }, rem;
+	int saved = errno;
 
 	if (gs_parkable() == NULL)
 		return gs_t2_sleep(s);
-	nanosleep(&ts, NULL);
-	return 0;
+	if (nanosleep(&ts, &rem) == 0) {
+		errno = saved;
+		return 0;
+	}
+	return (unsigned int)rem.tv_sec;	/* whole seconds left, as glibc's */
 }

@@ -77,10 +77,11 @@ static uint32_t status_of(struct g *gp)
 	return atomic_load_explicit(&gp->status, memory_order_acquire);
 }
 
-/* wait_parked lets the other Gs run until gp is parked. */
+/* wait_parked lets the other Gs run until gp is parked, or gone: a G with a deadline
+ * may find it passed before it parks, on a loaded machine. */
 static void wait_parked(struct g *gp)
 {
-	while (status_of(gp) != Gwaiting)
+	while (status_of(gp) != Gwaiting && status_of(gp) != Gdead)
 		gs_gosched();
 }
 
