@@ -466,6 +466,8 @@ void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);
 	gs_releasem(gp);
+	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))
+		gs_signal_deliver(gp);
 }
 
 void gs_goready(struct g *gp, struct m *mp)
@@ -525,6 +527,8 @@ void gs_gopreempt(void)
 	if (!gs_sched_idle(gp->m->p))
 		gs_mcall(&gp->sched, gp->m->g0sp, gopreempt_m, gp);
 	gs_releasem(gp);
+	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))
+		gs_signal_deliver(gp);
 }
 
 bool gs_sched_idle(struct p *pp)
@@ -539,6 +543,8 @@ void gs_gosched(void)
 	if (!gs_sched_idle(gp->m->p))
 		gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
 	gs_releasem(gp);
+	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))
+		gs_signal_deliver(gp);
 }
 
 /* mstart is the body of every M but M 0, on its own OS thread: that thread's stack is g0's. */

@@ -130,6 +130,8 @@ struct g {
 	_Atomic uint32_t intrsig;	/* the signal whose handler interrupted its wait, set by
 					 * sysmon (gs_signal_redirect), taken by the G */
 	_Atomic uint32_t intrrestart;	/* that handler has SA_RESTART */
+	_Atomic uint64_t pendsig;	/* signals sent to it by pthread_kill while it did not
+					 * run, delivered on its own stack when it next runs */
 	struct key_data **keys;		/* owner G: GS_KEYS_MAX / GS_KEY_BLOCK blocks of
 					 * values, the table and each block malloc'd at the
 					 * first value set in it (most threads set none) */

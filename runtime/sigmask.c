@@ -148,3 +148,40 @@ bool gs_on_idle_m(void)
 	}
 	return false;
 }
+
+void gs_signal_send(struct g *gp, int sig, bool restart)
+{
+	uint64_t bit = 1ull << (sig - 1);
+	struct m *mp = gp->m;
+
+	if (atomic_load_explicit(&gp->status, memory_order_acquire) == Grunning && mp) {
+		/* it may have moved on since: then another G takes it, a race natively
+		 * impossible but harmless to the runtime */
+		sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), mp->tid, sig, 0, 0, 0);
+		return;
+	}
+	atomic_fetch_or_explicit(&gp->pendsig, bit, memory_order_release);
+	if (!takes(gp, bit))
+		return;
+	atomic_store_explicit(&gp->intrrestart, restart, memory_order_relaxed);
+	atomic_store_explicit(&gp->intrsig, (uint32_t)sig, memory_order_release);
+	gs_interrupt(gp);
+}
+
+void gs_signal_deliver(struct g *gp)
+{
+	uint64_t d = atomic_load_explicit(&gp->pendsig, memory_order_acquire) & ~gp->sigmask;
+	long pid, tid;
+
+	if (d == 0)
+		return;
+	atomic_fetch_and_explicit(&gp->pendsig, ~d, memory_order_acq_rel);
+	pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	tid = sys_gettid();
+	for (int sig = 1; d; sig++) {
+		if (d & (1ull << (sig - 1))) {
+			d &= ~(1ull << (sig - 1));
+			sys_call6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+		}
+	}
+}

@@ -37,6 +37,16 @@ void gs_signal_redirect(int sig, bool restart);
  * netpoll (holding no lock). */
 void gs_signal_redirect_run(void);
 
+/* gs_signal_send is pthread_kill to gp, which is not the caller: sent to its OS thread
+ * if it is running, else kept pending for it, interrupting its wait if it is parked in
+ * an interruptible one and does not block sig (restart: the handler has SA_RESTART). */
+void gs_signal_send(struct g *gp, int sig, bool restart);
+
+/* gs_signal_deliver raises, on the running G's own thread and stack, the signals
+ * pthread_kill left pending for it that it does not block. Runs on a G, holding no lock,
+ * when it resumes (after a park or a yield) and when it unblocks signals. */
+void gs_signal_deliver(struct g *gp);
+
 /* gs_on_idle_m: the calling thread is an M with no G loaded (idle, or between Gs with
  * its own thread pointer). Async-signal-safe. */
 bool gs_on_idle_m(void);

@@ -28,6 +28,7 @@ void gs_real_resolve(void)
 	r->pthread_clockjoin_np = need("pthread_clockjoin_np");
 	r->pthread_detach = need("pthread_detach");
 	r->pthread_cancel = need("pthread_cancel");
+	r->pthread_kill = need("pthread_kill");
 	r->pthread_sigmask = need("pthread_sigmask");
 	r->sigprocmask = need("sigprocmask");
 	r->pthread_exit = need("pthread_exit");

@@ -17,6 +17,7 @@ struct gs_real {
 	int (*pthread_clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
 	int (*pthread_detach)(pthread_t);
 	int (*pthread_cancel)(pthread_t);
+	int (*pthread_kill)(pthread_t, int);
 	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
 	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
 	void (*pthread_exit)(void *) __attribute__((noreturn));

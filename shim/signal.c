@@ -366,7 +366,25 @@ static int sigmask_g(struct g *gp, int how, const sigset_t *set, sigset_t *old)
 
 		gs_sigmask_set(self, next);
 		gs_releasem(self);
+		gs_signal_deliver(gp);	/* what pthread_kill left pending, now unblocked */
 	}
+	return 0;
+}
+
+int pthread_kill(pthread_t thread, int sig)
+{
+	struct g *self = getg();
+	struct g *gp = gs_shim.up ? gs_handle_g((void *)thread) : NULL;
+
+	if (gp == NULL)
+		return real()->pthread_kill(thread, sig);
+	if (sig < 0 || sig >= NSIG)
+		return EINVAL;
+	if (sig == 0)
+		return 0;
+	if (gp == self)		/* delivered before the call returns, as natively */
+		return syscall(SYS_tgkill, getpid(), gettid(), sig) == 0 ? 0 : errno;
+	gs_signal_send(gp, sig, (program_act[sig].sa_flags & SA_RESTART) != 0);
 	return 0;
 }
 
