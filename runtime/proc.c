@@ -466,7 +466,9 @@ void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);
 	gs_releasem(gp);
-	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))
+	/* an interruptible wait leaves them to its caller (gs_signal_take), which then
+	 * fails or restarts the call */
+	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed) && !gp->waitintr)
 		gs_signal_deliver(gp);
 }
 

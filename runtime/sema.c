@@ -110,7 +110,9 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 		return wait_foreign(addr, val, bits, deadline);
 	gs_lock(&b->lock);
 	/* seq_cst pairs with gs_interrupt: it sets interrupt, then looks in the queue */
-	if (gp->waitintr && atomic_load_explicit(&gp->interrupt, memory_order_seq_cst)) {
+	if (gp->waitintr && (atomic_load_explicit(&gp->interrupt, memory_order_seq_cst) ||
+			     (atomic_load_explicit(&gp->pendsig, memory_order_seq_cst) &
+			      ~gp->sigmask))) {
 		gs_unlock(&b->lock);
 		return -EINTR;
 	}

@@ -23,6 +23,7 @@
 #include "tls.h"
 
 _Atomic bool gs_sigmask_on;
+_Atomic uint64_t gs_sa_restart;
 
 static const uint64_t all = ~0ull;
 
@@ -128,10 +129,18 @@ void gs_signal_redirect_run(void)
 
 int gs_signal_take(struct g *gp, bool *restart)
 {
+	uint64_t d = atomic_load_explicit(&gp->pendsig, memory_order_acquire) & ~gp->sigmask;
 	int sig = (int)atomic_exchange_explicit(&gp->intrsig, 0, memory_order_acquire);
 
 	*restart = atomic_load_explicit(&gp->intrrestart, memory_order_relaxed) != 0;
 	atomic_store_explicit(&gp->interrupt, 0, memory_order_relaxed);
+	if (d) {	/* pthread_kill's: its handler runs now, then the call sees it */
+		gs_signal_deliver(gp);
+		if (sig == 0) {
+			sig = __builtin_ctzll(d) + 1;
+			*restart = (atomic_load_explicit(&gs_sa_restart, memory_order_relaxed) & d) != 0;
+		}
+	}
 	return sig;
 }
 
@@ -149,23 +158,27 @@ bool gs_on_idle_m(void)
 	return false;
 }
 
-void gs_signal_send(struct g *gp, int sig, bool restart)
+void gs_signal_send(struct g *gp, int sig)
 {
 	uint64_t bit = 1ull << (sig - 1);
 	struct m *mp = gp->m;
 
-	if (atomic_load_explicit(&gp->status, memory_order_acquire) == Grunning && mp) {
-		/* it may have moved on since: then another G takes it, a race natively
-		 * impossible but harmless to the runtime */
+	if (atomic_load_explicit(&gp->status, memory_order_acquire) == Gsyscall && mp) {
+		/* its OS thread is its own until the call returns: the kernel interrupts it */
 		sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), mp->tid, sig, 0, 0, 0);
 		return;
 	}
-	atomic_fetch_or_explicit(&gp->pendsig, bit, memory_order_release);
-	if (!takes(gp, bit))
+	/* seq_cst pairs with sema_wait1: a G about to park sees it, or is seen parked */
+	atomic_fetch_or_explicit(&gp->pendsig, bit, memory_order_seq_cst);
+	if (gp->sigmask & bit)
+		return;		/* raised when the G unblocks it */
+	if (takes(gp, bit)) {
+		gs_interrupt(gp);
 		return;
-	atomic_store_explicit(&gp->intrrestart, restart, memory_order_relaxed);
-	atomic_store_explicit(&gp->intrsig, (uint32_t)sig, memory_order_release);
-	gs_interrupt(gp);
+	}
+	/* running, or about to run: raised when it next yields, parks or is preempted */
+	if (atomic_load_explicit(&gp->status, memory_order_relaxed) == Grunning && mp && mp->p)
+		gs_preemptone(mp->p);
 }
 
 void gs_signal_deliver(struct g *gp)

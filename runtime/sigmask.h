@@ -37,10 +37,14 @@ void gs_signal_redirect(int sig, bool restart);
  * netpoll (holding no lock). */
 void gs_signal_redirect_run(void);
 
+/* gs_sa_restart: the signals whose handler the program installed with SA_RESTART. */
+extern _Atomic uint64_t gs_sa_restart;
+
 /* gs_signal_send is pthread_kill to gp, which is not the caller: sent to its OS thread
- * if it is running, else kept pending for it, interrupting its wait if it is parked in
- * an interruptible one and does not block sig (restart: the handler has SA_RESTART). */
-void gs_signal_send(struct g *gp, int sig, bool restart);
+ * while it is in a system call there, else kept pending in gp and raised on its own stack
+ * when it next yields, parks or is preempted (it is asked to be), interrupting its wait if
+ * it is parked in an interruptible one; a signal it blocks waits until it unblocks it. */
+void gs_signal_send(struct g *gp, int sig);
 
 /* gs_signal_deliver raises, on the running G's own thread and stack, the signals
  * pthread_kill left pending for it that it does not block. Runs on a G, holding no lock,
@@ -51,9 +55,10 @@ void gs_signal_deliver(struct g *gp);
  * its own thread pointer). Async-signal-safe. */
 bool gs_on_idle_m(void);
 
-/* gs_signal_take is what a wait interrupted with -EINTR does once it holds nothing: the
- * signal that interrupted it (0: none, a cancellation) and whether its handler asked for
- * the call to be restarted. Runs on the G. */
+/* gs_signal_take is what a wait interrupted with -EINTR does once it holds nothing: it
+ * runs the handlers of signals pthread_kill left for the G, and returns the signal that
+ * interrupted the wait (0: none, a cancellation) and whether its handler asked for the
+ * call to be restarted. Runs on the G. */
 int gs_signal_take(struct g *gp, bool *restart);
 
 /* gs_sigmask_thread reads the calling thread's kernel mask. */

@@ -232,6 +232,14 @@ static int program_sigaction(int sig, const struct sigaction *act, struct sigact
 		return real()->sigaction(sig, act, old);
 	if (old && real()->sigaction(sig, NULL, &cur) != 0)
 		return -1;
+	if (sig <= 64) {
+		uint64_t bit = 1ull << (sig - 1);
+
+		if (handler && (act->sa_flags & SA_RESTART))
+			atomic_fetch_or_explicit(&gs_sa_restart, bit, memory_order_relaxed);
+		else if (act)
+			atomic_fetch_and_explicit(&gs_sa_restart, ~bit, memory_order_relaxed);
+	}
 	if (handler) {
 		/* sysmon carries out redirects; a program that never makes a thread has none */
 		if (getg())
@@ -384,7 +392,7 @@ int pthread_kill(pthread_t thread, int sig)
 		return 0;
 	if (gp == self)		/* delivered before the call returns, as natively */
 		return syscall(SYS_tgkill, getpid(), gettid(), sig) == 0 ? 0 : errno;
-	gs_signal_send(gp, sig, (program_act[sig].sa_flags & SA_RESTART) != 0);
+	gs_signal_send(gp, sig);
 	return 0;
 }
 
