@@ -1,7 +1,8 @@
-/* The blocking calls goshim cannot park a G in yet: each is bracketed by entersyscall and
+/* The blocking calls goshim does not park a G in: each is bracketed by entersyscall and
  * exitsyscall, so sysmon can hand the P to another M while the kernel blocks (DESIGN.md
- * "Three tiers of blocking", tier 2). Sockets, pipes, polls and sleeps are here until the
- * netpoller parks them. A thread that is not a G calls the C library directly. Calls that
+ * "Three tiers of blocking", tier 2). The gs_t2_* functions are the same path for the calls
+ * the netpoller parks (netio.c, poll.c, sleep.c) when the fd is not one it knows. A thread
+ * that is not a G calls the C library directly. Calls that
  * fail with -1 and errno are retried when goshim's own preemption signal interrupted them
  * (EINTR the program would not have seen natively).
  * May call: runtime (syscall.h), real_sys. */
@@ -823,21 +824,6 @@ unsigned int gs_t2_sleep(unsigned int s)
 	return r;
 }
 
-int gs_t2_usleep(useconds_t us)
-{
-	uint32_t sigs;
-	int r;
-
-	if (!gs_enter())
-		return real_sys()->usleep(us);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->usleep(us);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
 int gs_t2_nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	uint32_t sigs;
@@ -971,21 +957,6 @@ int gs_t2_epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct tim
 	return r;
 }
 
-int gs_t2_accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
-	uint32_t sigs;
-	int r;
-
-	if (!gs_enter())
-		return real_sys()->accept(fd, addr, len);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->accept(fd, addr, len);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
 int gs_t2_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	uint32_t sigs;
@@ -1011,21 +982,6 @@ int gs_t2_connect(int fd, const struct sockaddr *addr, socklen_t len)
 	do {
 		sigs = gs_preempt_sigs();
 		r = real_sys()->connect(fd, addr, len);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-ssize_t gs_t2_recv(int fd, void *buf, size_t n, int flags)
-{
-	uint32_t sigs;
-	ssize_t r;
-
-	if (!gs_enter())
-		return real_sys()->recv(fd, buf, n, flags);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->recv(fd, buf, n, flags);
 	} while (r == -1 && gs_preempted_call(sigs));
 	gs_leave();
 	return r;
@@ -1071,21 +1027,6 @@ int gs_t2_recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, struct 
 	do {
 		sigs = gs_preempt_sigs();
 		r = real_sys()->recvmmsg(fd, v, n, flags, ts);
-	} while (r == -1 && gs_preempted_call(sigs));
-	gs_leave();
-	return r;
-}
-
-ssize_t gs_t2_send(int fd, const void *buf, size_t n, int flags)
-{
-	uint32_t sigs;
-	ssize_t r;
-
-	if (!gs_enter())
-		return real_sys()->send(fd, buf, n, flags);
-	do {
-		sigs = gs_preempt_sigs();
-		r = real_sys()->send(fd, buf, n, flags);
 	} while (r == -1 && gs_preempted_call(sigs));
 	gs_leave();
 	return r;

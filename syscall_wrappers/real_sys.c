@@ -79,7 +79,6 @@ void gs_real_sys_resolve(void)
 	r->sigsuspend = need("sigsuspend");
 	r->pause = need("pause");
 	r->sleep = need("sleep");
-	r->usleep = need("usleep");
 	r->nanosleep = need("nanosleep");
 	r->clock_nanosleep = need("clock_nanosleep");
 	r->poll = need("poll");
@@ -91,14 +90,11 @@ void gs_real_sys_resolve(void)
 	r->epoll_wait = need("epoll_wait");
 	r->epoll_pwait = need("epoll_pwait");
 	r->epoll_pwait2 = need("epoll_pwait2");
-	r->accept = need("accept");
 	r->accept4 = need("accept4");
 	r->connect = need("connect");
-	r->recv = need("recv");
 	r->recvfrom = need("recvfrom");
 	r->recvmsg = need("recvmsg");
 	r->recvmmsg = need("recvmmsg");
-	r->send = need("send");
 	r->sendto = need("sendto");
 	r->sendmsg = need("sendmsg");
 	r->sendmmsg = need("sendmmsg");

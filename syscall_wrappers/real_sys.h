@@ -64,7 +64,6 @@ struct gs_real_sys {
 	int (*sigsuspend)(const sigset_t *);
 	int (*pause)(void);
 	unsigned int (*sleep)(unsigned int);
-	int (*usleep)(useconds_t);
 	int (*nanosleep)(const struct timespec *, struct timespec *);
 	int (*clock_nanosleep)(clockid_t, int, const struct timespec *, struct timespec *);
 	int (*poll)(struct pollfd *, nfds_t, int);
@@ -76,14 +75,11 @@ struct gs_real_sys {
 	int (*epoll_wait)(int, struct epoll_event *, int, int);
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
-	int (*accept)(int, struct sockaddr *, socklen_t *);
 	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
-	ssize_t (*recv)(int, void *, size_t, int);
 	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
-	ssize_t (*send)(int, const void *, size_t, int);
 	ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
