@@ -91,6 +91,16 @@ static void wait_count(_Atomic int *n, int want)
 		gs_gosched();
 }
 
+/* slot waits for a recorder that took slot *o (norder counts taken slots) to fill it. */
+static int slot(_Atomic int *o)
+{
+	int v;
+
+	while ((v = atomic_load_explicit(o, memory_order_acquire)) == -1)
+		gs_gosched();
+	return v;
+}
+
 /* A G that waits on word with bits and then records its id in order[]. */
 struct waiter {
 	int id;
@@ -98,7 +108,7 @@ struct waiter {
 	uint32_t bits;
 	int64_t deadline;
 	int result;
-	int *order;
+	_Atomic int *order;	/* slots start at -1 */
 	_Atomic int *norder;
 };
 
@@ -108,7 +118,9 @@ static void *wait_g(void *arg)
 
 	w->result = gs_sema_wait(w->word, 0, w->bits, w->deadline);
 	if (w->order)
-		w->order[atomic_fetch_add_explicit(w->norder, 1, memory_order_acq_rel)] = w->id;
+		atomic_store_explicit(&w->order[atomic_fetch_add_explicit(w->norder, 1,
+									  memory_order_acq_rel)],
+				      w->id, memory_order_release);
 	return w;
 }
 
@@ -117,9 +129,11 @@ START_TEST(test_fifo)
 	static _Atomic uint32_t word;
 	struct waiter w[NFIFO];
 	struct g *gs[NFIFO];
-	int order[NFIFO];
+	_Atomic int order[NFIFO];
 	_Atomic int norder = 0;
 
+	for (int i = 0; i < NFIFO; i++)
+		atomic_init(&order[i], -1);
 	start(_i);
 	for (int i = 0; i < NFIFO; i++) {
 		w[i] = (struct waiter){ .id = i, .word = &word, .bits = GS_BITSET_ANY,
@@ -131,7 +145,7 @@ START_TEST(test_fifo)
 	for (int i = 0; i < NFIFO; i++) {
 		ck_assert_int_eq(gs_sema_wake(&word, 1, GS_BITSET_ANY), 1);
 		wait_count(&norder, i + 1);
-		ck_assert_int_eq(order[i], i);
+		ck_assert_int_eq(slot(&order[i]), i);
 	}
 	ck_assert_int_eq(gs_sema_wake(&word, 1, GS_BITSET_ANY), 0);
 	for (int i = 0; i < NFIFO; i++) {
@@ -239,9 +253,11 @@ START_TEST(test_requeue)
 	_Atomic uint32_t *from = &words[0], *to = &words[_i & 1 ? SEMTAB_SIZE : 1];
 	struct waiter w[NREQUEUE];
 	struct g *gs[NREQUEUE];
-	int order[NREQUEUE];
+	_Atomic int order[NREQUEUE];
 	_Atomic int norder = 0;
 
+	for (int i = 0; i < NREQUEUE; i++)
+		atomic_init(&order[i], -1);
 	start(1 + (_i >> 1));
 	for (int i = 0; i < NREQUEUE; i++) {
 		w[i] = (struct waiter){ .id = i, .word = from, .bits = GS_BITSET_ANY,
@@ -255,7 +271,7 @@ START_TEST(test_requeue)
 	ck_assert_int_eq(gs_sema_requeue(from, to, 1, NREQUEUE - 1, 0, 0), NREQUEUE);
 	/* the oldest was woken; the others are parked on to now */
 	wait_count(&norder, 1);
-	ck_assert_int_eq(order[0], 0);
+	ck_assert_int_eq(slot(&order[0]), 0);
 	join(gs[0]);
 	for (int i = 1; i < NREQUEUE; i++)
 		ck_assert_uint_eq(status_of(gs[i]), Gwaiting);
