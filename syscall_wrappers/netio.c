@@ -123,12 +123,46 @@ static void advance(struct io *a, size_t n)
 	}
 }
 
+/* A call's wait for its fd, across the tries it makes. */
+struct wait {
+	struct gs_fdwait fw;
+	bool waiting;		/* listening on the fd: fw is on its list */
+	int64_t deadline;
+};
+
+/* not_ready is the step a call takes when a try found e not ready (seq read before that
+ * try): it starts listening the first time, then parks. 0: try again; otherwise what the
+ * call ends with: -EAGAIN at the deadline, -EINTR when interrupted, GS_NOPOLL if e
+ * cannot be polled. wait_end stops listening. */
+#define GS_NOPOLL (-4095l)
+static long not_ready(struct gs_fdent *e, struct wait *wt, uint32_t events, uint32_t seq,
+		      int64_t timeout)
+{
+	int w;
+
+	if (!wt->waiting) {
+		wt->waiting = true;
+		wt->deadline = gs_fd_deadline(timeout);
+		if (gs_fd_wait_begin(e, &wt->fw, events, &seq))
+			return 0;	/* an event since the try */
+	}
+	w = gs_fd_wait(e, &wt->fw, wt->deadline, "IO wait");
+	if (w == 0)
+		return 0;
+	return w == -ETIMEDOUT ? -EAGAIN : w == -EINTR ? -EINTR : GS_NOPOLL;
+}
+
+static void wait_end(struct gs_fdent *e, struct wait *wt)
+{
+	if (wt->waiting)
+		gs_fd_wait_end(e, &wt->fw);
+}
+
 /* io_wait runs the call as the program's blocking call would run: it parks while the fd
  * is not ready and, for a write to a stream (or a MSG_WAITALL read), goes on until every
  * byte is done. Returns bytes or a negative errno; GS_NOPOLL if the fd turned out not to
  * be pollable (a stale entry): the caller then takes the tier-2 path; -EINTR if the G was
  * interrupted (a cancellation) before anything was done. */
-#define GS_NOPOLL (-4095l)
 static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 {
 	bool all = wr ? (e->file->kind == FDstream || e->file->kind == FDpipe)
@@ -137,9 +171,7 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 			(a->flags & MSG_DONTWAIT);
 	int64_t timeout = atomic_load_explicit(wr ? &e->file->sndtimeo : &e->file->rcvtimeo,
 					       memory_order_relaxed);
-	struct gs_fdwait fw;
-	bool waiting = false;
-	int64_t deadline = 0;
+	struct wait wt = { .waiting = false };
 	long r;
 
 	for (;;) {
@@ -155,24 +187,14 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 		}
 		if (r != -EAGAIN || nonblock)
 			break;
-		if (!waiting) {
-			waiting = true;
-			deadline = gs_fd_deadline(timeout);
-			if (gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN, &seq))
-				continue;	/* an event since the try */
-		}
-		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
-		if (w == -ETIMEDOUT || w == -EINTR) {
-			r = w == -EINTR ? -EINTR : -EAGAIN;
-			break;
-		}
-		if (w < 0) {
-			r = GS_NOPOLL;
+		long w = not_ready(e, &wt, wr ? GS_POLLOUT : GS_POLLIN, seq, timeout);
+
+		if (w != 0) {
+			r = w;
 			break;
 		}
 	}
-	if (waiting)
-		gs_fd_wait_end(e, &fw);
+	wait_end(e, &wt);
 	if (all && a->done > 0 && (r <= 0 || a->iovcnt == 0))
 		return (long)a->done;
 	return r;
@@ -366,9 +388,8 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 static int mmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, bool wr)
 {
 	struct gs_fdent *e = entry(fd);
+	struct wait wt = { .waiting = false };
 	bool nonblock;
-	struct gs_fdwait fw;
-	bool waiting = false;
 	long r;
 
 	if (e && !is_socket(e)) {
@@ -387,20 +408,14 @@ static int mmsg(int fd, struct mmsghdr *v, unsigned int n, int flags, bool wr)
 		gs_fd_leave(e);
 		if (r != -EAGAIN || nonblock)
 			break;
-		if (!waiting) {
-			waiting = true;
-			if (gs_fd_wait_begin(e, &fw, wr ? GS_POLLOUT : GS_POLLIN, &seq))
-				continue;
-		}
-		int w = gs_fd_wait(e, &fw, 0, "IO wait");
+		long w = not_ready(e, &wt, wr ? GS_POLLOUT : GS_POLLIN, seq, 0);
 
-		if (w < 0) {
-			r = w == -EINTR ? -EINTR : r;
+		if (w != 0) {
+			r = w == -EINTR ? -EINTR : r;	/* unpollable: the EAGAIN stands */
 			break;
 		}
 	}
-	if (waiting)
-		gs_fd_wait_end(e, &fw);
+	wait_end(e, &wt);
 	gs_fd_put(e);
 	if (r == -EINTR) {
 		if (interrupted()) {
@@ -469,10 +484,8 @@ static long try_accept(struct gs_fdent *e, int fd, struct sockaddr *addr, sockle
 int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	struct gs_fdent *e = entry(fd);
+	struct wait wt = { .waiting = false };
 	bool nonblock;
-	struct gs_fdwait fw;
-	bool waiting = false;
-	int64_t deadline = 0;
 	enum fdkind kind;
 	long r;
 
@@ -499,21 +512,15 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		gs_fd_leave(e);
 		if (r != -EAGAIN)
 			break;
-		if (!waiting) {
-			waiting = true;
-			deadline = gs_fd_deadline(
-				atomic_load_explicit(&e->file->rcvtimeo, memory_order_relaxed));
-			if (gs_fd_wait_begin(e, &fw, GS_POLLIN, &seq))
-				continue;
-		}
-		int w = gs_fd_wait(e, &fw, deadline, "IO wait");
-		if (w < 0) {
+		long w = not_ready(e, &wt, GS_POLLIN, seq,
+				   atomic_load_explicit(&e->file->rcvtimeo, memory_order_relaxed));
+
+		if (w != 0) {
 			r = w == -EINTR ? -EINTR : -EAGAIN;
 			break;
 		}
 	}
-	if (waiting)
-		gs_fd_wait_end(e, &fw);
+	wait_end(e, &wt);
 	gs_fd_put(e);
 	if (r == -EINTR) {
 		if (interrupted()) {
