@@ -22,7 +22,7 @@ LIB     := $(BUILD)/libgoshim.so
 UNIT      := $(wildcard test/unit/*.c)
 UNIT_BINS := $(UNIT:test/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps demo check unit progs env exports schedtrace sigquit launcher overflow bench clean
+.PHONY: all deps demo check unit progs env exports schedtrace sigquit launcher overflow real real-quick bench clean
 
 all: deps $(LIB)
 
@@ -81,6 +81,16 @@ launcher: $(LIB)
 overflow: $(LIB)
 	@test/overflow $(LIB) $(BUILD)
 
+# Debian programs under goshim (test/real); the full run rewrites the README's
+# table of them, failures included, then fails if any program did.
+real: $(LIB)
+	@status=0; test/real/run $(LIB) $(BUILD) || status=$$?; \
+	if [ $$status -le 1 ]; then scripts/real-table $(BUILD)/real README.md || status=2; fi; \
+	exit $$status
+
+real-quick: $(LIB)
+	@test/real/run --quick $(LIB) $(BUILD)
+
 check: all
 	@status=0; \
 	$(MAKE) --no-print-directory exports || status=1; \
@@ -91,6 +101,7 @@ check: all
 	$(MAKE) --no-print-directory launcher || status=1; \
 	$(MAKE) --no-print-directory overflow || status=1; \
 	$(MAKE) --no-print-directory progs || status=1; \
+	$(MAKE) --no-print-directory real-quick || status=1; \
 	if [ $$status = 0 ]; then echo "check: all suites passed"; else echo "check: FAILED"; fi; \
 	exit $$status
 
