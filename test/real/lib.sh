@@ -35,7 +35,9 @@ real_need() {
 # real_dynamic PATH: the program can be preloaded (dynamically linked
 # against the C library); otherwise a goshim run would silently be native.
 real_dynamic() {
-	if ! ldd "$1" 2>/dev/null | grep -q 'libc\.so'; then
+	# Not ldd | grep -q: grep quitting early can kill ldd with SIGPIPE, which
+	# pipefail would report as a static program.
+	if [[ $(ldd "$1" 2>/dev/null) != *libc.so* ]]; then
 		echo "real: $1 is not linked against the C library: goshim cannot be preloaded" >&2
 		return 1
 	fi
