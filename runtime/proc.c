@@ -16,6 +16,7 @@
 #include "proc.h"
 #include "runq.h"
 #include "sigmask.h"
+#include "sys.h"
 #include "sysmon.h"
 #include "throw.h"
 #include "timer.h"
@@ -542,7 +543,12 @@ void gs_gosched(void)
 {
 	struct g *gp = gs_acquirem();
 
-	if (!gs_sched_idle(gp->m->p))
+	/* With no other G to run, the OS thread yields instead: a G spinning on a yield may
+	 * be waiting for a G of another M, or a thread goshim does not know, that shares its
+	 * CPU and runs only if the kernel is asked. */
+	if (gs_sched_idle(gp->m->p))
+		sys_sched_yield();
+	else
 		gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
 	gs_releasem(gp);
 	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))

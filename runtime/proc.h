@@ -37,7 +37,8 @@ const char *gs_schedinit(int gomaxprocs);
  * G or a foreign thread. Returns 0, EAGAIN or ENOMEM. */
 int gs_newproc(void *(*start)(void *), void *arg, const struct gs_gattr *a, struct g **out);
 
-/* gs_gosched yields the running G's P to the next runnable G, if any. Runs on a G. */
+/* gs_gosched yields the running G's P to the next runnable G, or, if there is none, the OS
+ * thread's CPU to another thread (sched_yield). Runs on a G. */
 void gs_gosched(void);
 
 /* gs_gopreempt is gs_gosched for a G that sysmon asked to yield: it goes behind the Gs
