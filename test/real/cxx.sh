@@ -20,34 +20,9 @@ if ! g++ -std=c++20 -O2 -pthread -Wall -Wextra -Werror -o cxx_workload \
 fi
 real_dynamic ./cxx_workload || exit 1
 
-declare -A result ms
-for mode in "${real_modes[@]}"; do
-	result[$mode]=failed
-	# The limit only guards against hangs.
-	real_run "$mode" 600 "run.$mode" ./cxx_workload $scale
-	status=$?
-	fails=$(grep -c '^FAIL' "run.$mode.out")
-	if ((fails)); then
-		real_fail "$mode" "$fails self-checks failed, first: $(grep -m1 '^FAIL' "run.$mode.out")"
-		continue
-	fi
-	if ((status != 0)); then
-		real_fail "$mode" "$(real_describe $status)"
-		continue
-	fi
-	if [[ $(tail -n1 "run.$mode.out") != done ]]; then
-		real_fail "$mode" "output does not end with \"done\""
-		continue
-	fi
-	if [[ $mode != native ]] && ! cmp -s run.native.out "run.$mode.out"; then
-		real_fail "$mode" "stdout differs from the native run's: $(diff run.native.out "run.$mode.out" | grep -m1 '^[<>]')"
-		continue
-	fi
-	ms[$mode]=$real_ms
-	result[$mode]="$real_ms ms"
-done
+real_workload ./cxx_workload $scale
 
 real_report cxx_workload "$version" \
 	"C++20 threads at scale $scale ($((1000 * scale)) std::async async + $((1000 * scale)) deferred, $((5000 * scale)) packaged_tasks, thread_local ctor/dtor counts, exceptions through futures and across threads, mutex/condvar/shared_mutex/latch/barrier/semaphore/atomic wait/jthread, sleeps): stdout equal to native's, no FAIL self-check, exit status 0" \
-	"${result[native]}" "${result[p1]}" "${result[p4]}" \
-	"$(real_ratio "${ms[native]:-}" "${ms[p4]:-}")"
+	"${real_result[native]}" "${real_result[p1]}" "${real_result[p4]}" \
+	"$(real_ratio "${real_msec[native]:-}" "${real_msec[p4]:-}")"
