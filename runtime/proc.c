@@ -561,7 +561,7 @@ void *gs_mstart(void *arg)
 	struct m *mp = arg;
 
 	mp->tid = sys_gettid();
-	mp->sigmask = gs_sigmask_thread();
+	gs_sigmask_mstart(mp);
 	mp->tcb = gs_tls_thread_pointer();
 	mp->tp = mp->tcb;
 	/* g0 stack frames start below this one, which is never returned to. */

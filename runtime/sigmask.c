@@ -64,6 +64,16 @@ const uint64_t *gs_sigmask_idle(struct m *mp)
 	return &all;
 }
 
+void gs_sigmask_mstart(struct m *mp)
+{
+	uint64_t mask = all;
+
+	if (!atomic_load_explicit(&gs_sigmask_on, memory_order_relaxed))
+		mask = kernel_mask(gs_g1->sigmask);
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
+	mp->sigmask = mask;
+}
+
 uint64_t gs_sigmask_thread(void)
 {
 	uint64_t cur = 0;

@@ -20,6 +20,11 @@ void gs_sigmask_set(struct g *gp, uint64_t mask);
 /* gs_sigmask_load loads gp's mask on mp if another is loaded (execute, on g0). */
 void gs_sigmask_load(struct m *mp, struct g *gp);
 
+/* gs_sigmask_mstart gives a new M, on its own thread, the mask an M has, not its
+ * creator's (sysmon blocks everything): the one the process started with while masks are
+ * not in use, else everything blocked until it loads a G's. */
+void gs_sigmask_mstart(struct m *mp);
+
 /* gs_sigmask_idle blocks every signal on mp, which is going idle: a signal that every
  * G blocks stays pending for the one that waits for it (sigwait) rather than reaching
  * an idle M. *all is the mask to pass to a call that sleeps with one (epoll_pwait), or
