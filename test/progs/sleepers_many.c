@@ -28,7 +28,8 @@ static atomic_int nfail;
 static pthread_attr_t attr;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;	/* the gate opening */
+static pthread_cond_t arrive = PTHREAD_COND_INITIALIZER;	/* main waits: no herd of sleepers */
 static long arrived;		/* mu */
 static int go;			/* mu */
 static long woke[NKINDS];	/* mu */
@@ -62,7 +63,7 @@ static void gate(void)
 {
 	pthread_mutex_lock(&mu);
 	arrived++;
-	pthread_cond_broadcast(&cv);
+	pthread_cond_signal(&arrive);
 	while (!go)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
@@ -73,7 +74,7 @@ static void open_gate(long n)
 {
 	pthread_mutex_lock(&mu);
 	while (arrived < n)
-		pthread_cond_wait(&cv, &mu);
+		pthread_cond_wait(&arrive, &mu);
 	go = 1;
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
