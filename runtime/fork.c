@@ -15,6 +15,7 @@
 #include "sys.h"
 #include "sysmon.h"
 #include "tls.h"
+#include "vfork.h"
 
 void gs_afterfork_child(void)
 {
@@ -22,6 +23,7 @@ void gs_afterfork_child(void)
 	struct m *mp;
 	struct p *pp;
 
+	gs_vfork_afterfork();
 	if (gp == NULL)
 		return;
 	mp = gp->m;

@@ -23,6 +23,7 @@
 #include "../runtime/sysmon.h"
 #include "../runtime/tls.h"
 #include "../runtime/traceback.h"
+#include "../runtime/vfork.h"
 #include "../runtime/throw.h"
 #include "real.h"
 #include "shim.h"
@@ -262,7 +263,8 @@ static int program_sigaction(int sig, const struct sigaction *act, struct sigact
 
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (!installed)
+	/* a vfork child's handlers are its own; goshim's record of them is its parent's */
+	if (!installed || gs_vfork_child())
 		return real()->sigaction(sig, act, old);
 	if (sig == SIGQUIT)
 		return own_sigaction(&quit, act, old);
@@ -286,7 +288,7 @@ sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction act, prev;
 
-	if (!installed)
+	if (!installed || gs_vfork_child())
 		return real()->signal(sig, handler);
 	memset(&act, 0, sizeof(act));
 	act.sa_handler = handler;

@@ -162,10 +162,8 @@ int close(int fd)
 /* close_range1 closes [first, last], which holds none of the netpoller's fds. */
 static long close_range1(unsigned int first, unsigned int last, unsigned int flags)
 {
-	if (!(flags & CLOSE_RANGE_CLOEXEC)) {
-		for (unsigned int fd = first; fd <= last && fd < 1u << 20; fd++)
-			gs_fd_close((int)fd);
-	}
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		gs_fd_close_range(first, last);
 	return sys_call6(SYS_close_range, first, last, flags, 0, 0, 0);
 }
 

@@ -10,6 +10,7 @@
 
 #include "../runtime/sys.h"
 #include "../runtime/timer.h"
+#include "../runtime/vfork.h"
 #include "fdtab.h"
 #include "syscall_wrappers.h"
 
@@ -138,9 +139,12 @@ static void install(int fd, struct gs_fdent *e)
 
 void gs_fd_new(int fd, enum fdkind kind, bool nonblock)
 {
-	struct gs_file *f = calloc(1, sizeof(*f));
+	struct gs_file *f;
 	struct gs_fdent *e;
 
+	if (gs_vfork_child())
+		return;
+	f = calloc(1, sizeof(*f));
 	if (f == NULL) {
 		install(fd, NULL);	/* without an entry, calls on fd hand off their P */
 		return;
@@ -156,8 +160,11 @@ void gs_fd_new(int fd, enum fdkind kind, bool nonblock)
 
 void gs_fd_dup(int oldfd, int newfd)
 {
-	struct gs_fdent *src = gs_fd_get(oldfd), *e = NULL;
+	struct gs_fdent *src, *e = NULL;
 
+	if (gs_vfork_child())
+		return;
+	src = gs_fd_get(oldfd);
 	if (src) {
 		atomic_fetch_add_explicit(&src->file->refs, 1, memory_order_relaxed);
 		e = ent_alloc(newfd, src->file);
@@ -170,7 +177,7 @@ void gs_fd_dup(int oldfd, int newfd)
 
 void gs_fd_forget(int fd)
 {
-	if (slot(fd, false))
+	if (!gs_vfork_child() && slot(fd, false))
 		install(fd, NULL);
 }
 
@@ -180,7 +187,8 @@ void gs_fd_close(int fd)
 	struct gs_fdent *e;
 	int nfd;
 
-	if (s == NULL || (e = atomic_exchange_explicit(s, NULL, memory_order_seq_cst)) == NULL)
+	if (gs_vfork_child() || s == NULL ||
+	    (e = atomic_exchange_explicit(s, NULL, memory_order_seq_cst)) == NULL)
 		return;
 	if (atomic_load_explicit(&e->refs, memory_order_seq_cst) == 1) {
 		gs_pollfd_disarm(e->pd);
@@ -259,6 +267,23 @@ void gs_fd_wait_end(struct gs_fdent *e, struct gs_fdwait *fw)
 int64_t gs_fd_deadline(int64_t timeout)
 {
 	return timeout > 0 ? gs_nanotime() + timeout : 0;
+}
+
+void gs_fd_close_range(unsigned int first, unsigned int last)
+{
+	if (gs_vfork_child())
+		return;
+	/* only the chunks that exist: a closefrom(3) is not a million lookups */
+	for (unsigned int i = first >> CHUNK_BITS; i < NCHUNKS && i <= last >> CHUNK_BITS; i++) {
+		_Atomic(struct gs_fdent *) *c = atomic_load_explicit(&chunks[i], memory_order_acquire);
+		unsigned int lo = i << CHUNK_BITS, hi = lo + CHUNK - 1;
+
+		if (c == NULL)
+			continue;
+		for (unsigned int fd = lo < first ? first : lo; fd <= hi && fd <= last; fd++)
+			if (atomic_load_explicit(&c[fd - lo], memory_order_relaxed))
+				gs_fd_close((int)fd);
+	}
 }
 
 void gs_fd_afterfork(void)

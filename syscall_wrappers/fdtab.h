@@ -61,6 +61,9 @@ struct gs_fdent *gs_fd_get(int fd);
 /* gs_fd_put drops a reference taken by gs_fd_get. */
 void gs_fd_put(struct gs_fdent *e);
 
+/* gs_fd_new, gs_fd_dup, gs_fd_close(_range) and gs_fd_forget do nothing in a vfork child: the
+ * table is its parent's, and the child's fd numbers are its own. */
+
 /* gs_fd_new records fd, just created, as kind with the program's O_NONBLOCK flag. An
  * entry left for a number the C library closed behind goshim's back is replaced. */
 void gs_fd_new(int fd, enum fdkind kind, bool nonblock);
@@ -72,6 +75,9 @@ void gs_fd_dup(int oldfd, int newfd);
 /* gs_fd_close makes fd's number free for reuse in the table: calls in flight on it move
  * to a private dup of the file. Call before the real close or dup2 over fd. */
 void gs_fd_close(int fd);
+
+/* gs_fd_close_range is gs_fd_close for every fd in [first, last]. */
+void gs_fd_close_range(unsigned int first, unsigned int last);
 
 /* gs_fd_forget drops fd's entry when the file behind the number changed without goshim's
  * help (a new file got a number the C library had closed). */
