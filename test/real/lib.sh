@@ -70,16 +70,20 @@ real_run() {
 # real_workload CMD...: runs a self-checking workload (src/) in every mode. Its
 # stdout depends only on its arguments and ends with "done"; a failed
 # self-check prints a line starting with FAIL. Every goshim run must exit 0 and
-# print the native run's bytes. Sets real_result[MODE] ("N ms" or "failed")
-# and real_msec[MODE] (the wall time of a passing run).
+# print the native run's bytes. A script may define real_workload_after, run
+# after each run: what it prints says why the run failed. Sets
+# real_result[MODE] ("N ms" or "failed") and real_msec[MODE] (the wall time of
+# a passing run).
 declare -A real_result real_msec
 real_workload() {
-	local mode status fails
+	local mode status fails why
 	for mode in "${real_modes[@]}"; do
 		real_result[$mode]=failed
 		# The limit only guards against hangs.
 		real_run "$mode" 600 "run.$mode" "$@"
 		status=$?
+		why=""
+		declare -F real_workload_after >/dev/null && why=$(real_workload_after)
 		fails=$(grep -c '^FAIL' "run.$mode.out")
 		if ((fails)); then
 			real_fail "$mode" "$fails self-checks failed, first: $(grep -m1 '^FAIL' "run.$mode.out")"
@@ -90,11 +94,15 @@ real_workload() {
 			continue
 		fi
 		if [[ $(tail -n1 "run.$mode.out") != done ]]; then
-			real_fail "$mode" "output does not end with \"done\""
+			real_fail "$mode" "output does not end with \"done\" (last line: $(tail -n1 "run.$mode.out"))"
 			continue
 		fi
 		if [[ $mode != native ]] && ! cmp -s run.native.out "run.$mode.out"; then
 			real_fail "$mode" "stdout differs from the native run's: $(diff run.native.out "run.$mode.out" | grep -m1 '^[<>]')"
+			continue
+		fi
+		if [[ -n $why ]]; then
+			real_fail "$mode" "$why"
 			continue
 		fi
 		real_msec[$mode]=$real_ms
