@@ -13,10 +13,12 @@ LDLIBS   = -ldl -pthread $(shell pkg-config --libs libunwind)
 RUNTIME := $(wildcard runtime/*.c)
 SHIM    := $(wildcard shim/*.c)
 WRAP    := $(wildcard syscall_wrappers/*.c)
+WRAP_ASM := $(wildcard syscall_wrappers/*.S)
 ASM     := $(wildcard asm/*.S)
 HEADERS := $(wildcard runtime/*.h shim/*.h asm/*.h syscall_wrappers/*.h)
 RT_OBJS := $(RUNTIME:%.c=$(BUILD)/obj/%.o) $(ASM:%.S=$(BUILD)/obj/%.o)
-OBJS    := $(RT_OBJS) $(SHIM:%.c=$(BUILD)/obj/%.o) $(WRAP:%.c=$(BUILD)/obj/%.o)
+OBJS    := $(RT_OBJS) $(SHIM:%.c=$(BUILD)/obj/%.o) $(WRAP:%.c=$(BUILD)/obj/%.o) \
+	   $(WRAP_ASM:%.S=$(BUILD)/obj/%.o)
 LIB     := $(BUILD)/libgoshim.so
 
 UNIT      := $(wildcard test/unit/*.c)

@@ -134,41 +134,4 @@ gs_preempt_asm:
 	.cfi_endproc
 	.size	gs_preempt_asm, .-gs_preempt_asm
 
-/* pid_t vfork(void), the interposed one: the system call bracketed by gs_vfork_enter and
- * gs_vfork_leave (syscall_wrappers/fork.c). Until it execs or exits, the child runs on
- * this stack and returns from here first; its frames then overwrite ours. So, as in the
- * C library's own vfork, nothing the parent needs afterwards stays on the stack: the
- * return address and what gs_vfork_enter returned live in registers the kernel keeps
- * for the parent (all but rax, rcx and r11). */
-	.globl	vfork
-	.type	vfork, @function
-vfork:
-	.cfi_startproc
-	subq	$8, %rsp
-	.cfi_adjust_cfa_offset 8
-	call	gs_vfork_enter
-	addq	$8, %rsp
-	.cfi_adjust_cfa_offset -8
-	movq	%rax, %rdi
-	movq	%rdx, %rsi
-	popq	%r8
-	.cfi_adjust_cfa_offset -8
-	.cfi_register %rip, %r8
-	movl	$58, %eax		/* SYS_vfork */
-	syscall
-	pushq	%r8
-	.cfi_adjust_cfa_offset 8
-	.cfi_rel_offset %rip, 0
-	testq	%rax, %rax
-	jz	1f			/* the child */
-	movq	%rax, %rdx
-	subq	$8, %rsp
-	.cfi_adjust_cfa_offset 8
-	call	gs_vfork_leave
-	addq	$8, %rsp
-	.cfi_adjust_cfa_offset -8
-1:	ret
-	.cfi_endproc
-	.size	vfork, .-vfork
-
 	.section .note.GNU-stack,"",@progbits

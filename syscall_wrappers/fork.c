@@ -3,7 +3,7 @@
  * made inside the C library (daemon) are seen too.
  *
  * vfork: the child runs on the parent's memory, goshim's included, until it execs or
- * exits, while the parent's OS thread waits in the kernel. The vfork stub (asm/amd64.S)
+ * exits, while the parent's OS thread waits in the kernel. The vfork stub (vfork_amd64.S)
  * brackets the system call with gs_vfork_enter and gs_vfork_leave: the parent's G gives
  * up its P for the wait, and is hidden from the child, which finds no G in the TLS it
  * shares and so gets the C library's own behaviour from every wrapper; the fd table and
