@@ -194,12 +194,19 @@ void gs_preemptone(struct p *pp)
 {
 	struct m *mp = pp->m;
 	struct g *gp = mp ? mp->curg : NULL;
-	siginfo_t si;
 
 	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning)
 		return;
 	atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
-	if (!atomic_load_explicit(&pre.signals, memory_order_relaxed) || !gs_on_cpu(mp->tid))
+	if (gs_on_cpu(mp->tid))
+		gs_preempt_kick(mp);
+}
+
+void gs_preempt_kick(struct m *mp)
+{
+	siginfo_t si;
+
+	if (!atomic_load_explicit(&pre.signals, memory_order_relaxed))
 		return;
 	memset(&si, 0, sizeof(si));
 	si.si_signo = atomic_load_explicit(&gs_preempt_signo, memory_order_acquire);

@@ -22,6 +22,11 @@ void gs_preempt_init(void);
 /* gs_preemptone asks the G running on pp to yield. Runs on sysmon. */
 void gs_preemptone(struct p *pp);
 
+/* gs_preempt_kick sends goshim's preemption signal to mp's OS thread, if signals are in
+ * use: a G running there checks its preempt flag; a system call there fails with EINTR
+ * unless the kernel restarts it (the handler has SA_RESTART). */
+void gs_preempt_kick(struct m *mp);
+
 /* gs_preempt_signal handles a preemption signal: returns false if goshim did not send it
  * (it belongs to the program), true otherwise (whether or not it switched). Runs in the
  * signal handler. */

@@ -107,6 +107,41 @@ static bool takes(struct g *gp, uint64_t bit)
 	       atomic_load_explicit(&gp->intrsig, memory_order_relaxed) == 0;
 }
 
+/* in_call: gp, in a system call on its own OS thread, would take sig there. */
+static bool in_call(struct g *gp, uint64_t bit)
+{
+	return atomic_load_explicit(&gp->status, memory_order_relaxed) == Gsyscall &&
+	       !(gp->sigmask & bit) && atomic_load_explicit(&gp->intrsig, memory_order_relaxed) == 0;
+}
+
+bool gs_signal_main_waits(int sig)
+{
+	uint64_t bit = 1ull << (sig - 1);
+
+	return takes(gs_g1, bit) || in_call(gs_g1, bit);
+}
+
+/* redirect_target: the G the kernel would have interrupted for sig: G 1 if it waits, else
+ * one parked in an interruptible wait, else one in a system call. */
+static struct g *redirect_target(uint64_t bit)
+{
+	struct g *t = NULL;
+
+	if (takes(gs_g1, bit) || in_call(gs_g1, bit))
+		return gs_g1;
+	gs_lock(&gs_sched.allglock);
+	for (struct g *gp = gs_sched.allg; gp && !t; gp = gp->alllink) {
+		if (gp->goid && takes(gp, bit))
+			t = gp;
+	}
+	for (struct g *gp = gs_sched.allg; gp && !t; gp = gp->alllink) {
+		if (gp->goid && in_call(gp, bit))
+			t = gp;
+	}
+	gs_unlock(&gs_sched.allglock);
+	return t;
+}
+
 void gs_signal_redirect_run(void)
 {
 	uint64_t sigs = atomic_exchange_explicit(&redirect_sigs, 0, memory_order_acquire);
@@ -114,26 +149,28 @@ void gs_signal_redirect_run(void)
 
 	for (int sig = 1; sigs; sig++) {
 		uint64_t bit = 1ull << (sig - 1);
-		struct g *t = NULL;
+		struct g *t;
 
 		if (!(sigs & bit))
 			continue;
 		sigs &= ~bit;
-		if (takes(gs_g1, bit)) {
-			t = gs_g1;
-		} else {
-			gs_lock(&gs_sched.allglock);
-			for (struct g *gp = gs_sched.allg; gp && !t; gp = gp->alllink) {
-				if (gp->goid && takes(gp, bit))
-					t = gp;
-			}
-			gs_unlock(&gs_sched.allglock);
-		}
+		t = redirect_target(bit);
 		if (t == NULL)
 			continue;
 		atomic_store_explicit(&t->intrrestart, (restart & bit) != 0, memory_order_relaxed);
 		atomic_store_explicit(&t->intrsig, (uint32_t)sig, memory_order_release);
-		gs_interrupt(t);
+		if (atomic_load_explicit(&t->status, memory_order_acquire) != Gsyscall) {
+			gs_interrupt(t);
+			continue;
+		}
+		/* the call fails with EINTR, as the kernel's handler run would have made it
+		 * (restartable calls go on: goshim's handler has SA_RESTART), and the wrapper,
+		 * finding intrsig, returns it; gp->m is valid while the G is in Gsyscall, and a
+		 * kick arriving after the call returned is a harmless preemption request */
+		struct m *mp = t->m;
+
+		if (mp)
+			gs_preempt_kick(mp);
 	}
 }
 

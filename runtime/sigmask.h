@@ -38,6 +38,11 @@ const uint64_t *gs_sigmask_idle(struct m *mp);
  * interruptible wait, not blocking sig). Async-signal-safe. */
 void gs_signal_redirect(int sig, bool restart);
 
+/* gs_signal_main_waits: G 1 waits where sig would interrupt it (parked in an interruptible
+ * wait or in a system call, not blocking sig). The kernel offers a signal sent to the
+ * process to the main thread first. */
+bool gs_signal_main_waits(int sig);
+
 /* gs_signal_redirect_run does the pending redirects, on sysmon or on the M that slept in
  * netpoll (holding no lock). */
 void gs_signal_redirect_run(void);

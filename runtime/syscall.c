@@ -85,6 +85,8 @@ void gs_exitsyscall(void)
 	struct p *pp = mp->oldp;
 	uint32_t s = Psyscall;
 
+	/* a redirected signal the call did not see (the kernel restarted it) is spent */
+	atomic_store_explicit(&gp->intrsig, 0, memory_order_relaxed);
 	mp->oldp = NULL;
 	/* acquire pairs with entersyscall's release or the previous owner's */
 	if (!atomic_compare_exchange_strong_explicit(&pp->status, &s, Prunning,

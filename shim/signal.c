@@ -201,9 +201,9 @@ void gs_signal_init(void)
 /* The program's handlers, each installed behind on_program_signal (indexed by signal). */
 static struct sigaction program_act[NSIG];
 
-/* on_program_signal runs the program's handler, then, if it ran on an idle M for a
- * signal sent to the process, has sysmon interrupt the G the kernel would have picked
- * natively (gs_signal_redirect). */
+/* on_program_signal runs the program's handler, then, for a signal sent to the process,
+ * has sysmon interrupt the G the kernel would have picked natively (gs_signal_redirect)
+ * if the handler ran on an idle M, or on another G while the main thread's waits. */
 static void on_program_signal(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &program_act[sig];
@@ -214,7 +214,8 @@ static void on_program_signal(int sig, siginfo_t *si, void *uc)
 	else if (a->sa_handler != SIG_DFL && a->sa_handler != SIG_IGN)
 		a->sa_handler(sig);
 	saved = errno;
-	if (si->si_code != SI_TKILL && gs_on_idle_m())
+	if (si->si_code != SI_TKILL &&
+	    (gs_on_idle_m() || (getg() != gs_g1 && gs_signal_main_waits(sig))))
 		gs_signal_redirect(sig, (a->sa_flags & SA_RESTART) != 0);
 	errno = saved;
 }

@@ -46,10 +46,13 @@ static inline uint32_t gs_preempt_sigs(void)
 }
 
 /* gs_preempted_call: the call that just failed did so with EINTR while a preemption signal
- * arrived, since sigs: it must be made again. */
+ * arrived, since sigs: it must be made again, unless the signal stood for one of the
+ * program's whose handler ran on an idle OS thread (sysmon's redirect, intrsig), which
+ * interrupts the call as natively. */
 static inline bool gs_preempted_call(uint32_t sigs)
 {
-	return errno == EINTR && gs_preempt_sigs() != sigs;
+	return errno == EINTR && gs_preempt_sigs() != sigs &&
+	       atomic_exchange_explicit(&getg()->intrsig, 0, memory_order_acquire) == 0;
 }
 
 /* gs_restore_errno sets errno on the thread the G now runs on. Out of line so that the
