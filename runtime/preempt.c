@@ -133,6 +133,7 @@ bool gs_preempt_signal(siginfo_t *si, void *uctx)
 	greg_t *regs = uc->uc_mcontext.gregs;
 	struct g *gp;
 	uintptr_t sp;
+	bool safe;
 
 	if (si->si_code != SI_QUEUE || si->si_value.sival_int != PREEMPT_MAGIC ||
 	    si->si_pid != getpid())
@@ -145,7 +146,16 @@ bool gs_preempt_signal(siginfo_t *si, void *uctx)
 	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||
 	    atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
 	    sp - RED_ZONE - 8 < (uintptr_t)gp->stack.lo ||
-	    sp >= (uintptr_t)gp->stack.lo + gp->stack.size || !safe_point(gp, uc))
+	    sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
+		return true;
+	/* libunwind calls interposed functions (pipe2, write, read, sigprocmask) while it
+	 * holds the loader's lock in dl_iterate_phdr: seeing the G, they could switch it out
+	 * there (its preempt flag is set), and every M taking this signal would then block on
+	 * that lock with the G that holds it in a run queue. Hidden, it is a plain thread. */
+	gs_curg = NULL;
+	safe = safe_point(gp, uc);
+	gs_curg = gp;
+	if (!safe)
 		return true;
 	sp -= RED_ZONE + 8;
 	*(uintptr_t *)sp = (uintptr_t)regs[REG_RIP];
