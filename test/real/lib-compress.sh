@@ -34,16 +34,16 @@ real_compressor() {
 	local -A result ms
 	for mode in "${real_modes[@]}"; do
 		result[$mode]=failed
-		if ! real_run "$mode" 600 "c.$mode" "${compress[@]}" input.bin; then
+		real_run "$mode" 600 "c.$mode" "${compress[@]}" input.bin || {
 			real_fail "$mode" "${compress[*]}: $(real_describe $?)"
 			continue
-		fi
+		}
 		cms=$real_ms
 		mv "c.$mode.out" "input.$mode.$ext"
-		if ! real_run "$mode" 600 "d.$mode" "${decompress[@]}" "input.$mode.$ext"; then
+		real_run "$mode" 600 "d.$mode" "${decompress[@]}" "input.$mode.$ext" || {
 			real_fail "$mode" "${decompress[*]}: $(real_describe $?)"
 			continue
-		fi
+		}
 		ms[$mode]=$((cms + real_ms))
 		got=$(sha256sum <"d.$mode.out" | cut -d' ' -f1)
 		rm -f "d.$mode.out"

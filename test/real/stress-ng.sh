@@ -42,10 +42,12 @@ for s in "${stressors[@]}"; do
 	for mode in "${real_modes[@]}"; do
 		rate[$s.$mode]=failed
 		# The limit only guards against hangs: stress-ng stops itself.
-		if ! real_run "$mode" $((secs * 10 + 60)) "$s.$mode" env GODEBUG=schedtrace=3600000 \
+		real_run "$mode" $((secs * 10 + 60)) "$s.$mode" env GODEBUG=schedtrace=3600000 \
 			stress-ng --"$s" $instances --timeout "${secs}s" --metrics-brief --verify \
-			--yaml "$s.$mode.yaml"; then
-			real_fail "$mode" "stress-ng --$s: $(real_describe $?)"
+			--yaml "$s.$mode.yaml"
+		status=$?
+		if ((status != 0)); then
+			real_fail "$mode" "stress-ng --$s: $(real_describe $status)"
 			continue
 		fi
 		why=$(check "$s" "$mode" | head -3 | paste -sd';' -)

@@ -57,10 +57,10 @@ for test in threads mutex memory; do
 	esac
 	for mode in "${real_modes[@]}"; do
 		count[$test.$mode]=failed
-		if ! real_run "$mode" 300 "$test.$mode" sysbench "$test" --threads=$nthreads "${args[@]}" run; then
+		real_run "$mode" 300 "$test.$mode" sysbench "$test" --threads=$nthreads "${args[@]}" run || {
 			real_fail "$mode" "sysbench $test: $(real_describe $?)"
 			continue
-		fi
+		}
 		why=$(consistent "$test" "$test.$mode.out")
 		if [[ -n $why ]]; then
 			real_fail "$mode" "sysbench $test: $why"
