@@ -114,11 +114,15 @@ static bool in_call(struct g *gp, uint64_t bit)
 	       !(gp->sigmask & bit) && atomic_load_explicit(&gp->intrsig, memory_order_relaxed) == 0;
 }
 
+/* main_waits: G 1 waits where sig (bit) would interrupt it. */
+static bool main_waits(uint64_t bit)
+{
+	return takes(gs_g1, bit) || in_call(gs_g1, bit);
+}
+
 bool gs_signal_main_waits(int sig)
 {
-	uint64_t bit = 1ull << (sig - 1);
-
-	return takes(gs_g1, bit) || in_call(gs_g1, bit);
+	return main_waits(1ull << (sig - 1));
 }
 
 /* redirect_target: the G the kernel would have interrupted for sig: G 1 if it waits, else
@@ -127,7 +131,7 @@ static struct g *redirect_target(uint64_t bit)
 {
 	struct g *t = NULL;
 
-	if (takes(gs_g1, bit) || in_call(gs_g1, bit))
+	if (main_waits(bit))
 		return gs_g1;
 	gs_lock(&gs_sched.allglock);
 	for (struct g *gp = gs_sched.allg; gp && !t; gp = gp->alllink) {
@@ -150,6 +154,7 @@ void gs_signal_redirect_run(void)
 	for (int sig = 1; sigs; sig++) {
 		uint64_t bit = 1ull << (sig - 1);
 		struct g *t;
+		struct m *mp;
 
 		if (!(sigs & bit))
 			continue;
@@ -159,17 +164,13 @@ void gs_signal_redirect_run(void)
 			continue;
 		atomic_store_explicit(&t->intrrestart, (restart & bit) != 0, memory_order_relaxed);
 		atomic_store_explicit(&t->intrsig, (uint32_t)sig, memory_order_release);
-		if (atomic_load_explicit(&t->status, memory_order_acquire) != Gsyscall) {
+		/* in a system call, the call fails with EINTR, as the kernel's handler run would
+		 * have made it (restartable calls go on: goshim's handler has SA_RESTART), and
+		 * the wrapper, finding intrsig, returns it; t->m is valid while t is in Gsyscall,
+		 * and a kick arriving after the call returned is a harmless preemption request */
+		if (atomic_load_explicit(&t->status, memory_order_acquire) != Gsyscall)
 			gs_interrupt(t);
-			continue;
-		}
-		/* the call fails with EINTR, as the kernel's handler run would have made it
-		 * (restartable calls go on: goshim's handler has SA_RESTART), and the wrapper,
-		 * finding intrsig, returns it; gp->m is valid while the G is in Gsyscall, and a
-		 * kick arriving after the call returned is a harmless preemption request */
-		struct m *mp = t->m;
-
-		if (mp)
+		else if ((mp = t->m))
 			gs_preempt_kick(mp);
 	}
 }

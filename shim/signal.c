@@ -203,7 +203,7 @@ static struct sigaction program_act[NSIG];
 
 /* on_program_signal runs the program's handler, then, for a signal sent to the process,
  * has sysmon interrupt the G the kernel would have picked natively (gs_signal_redirect)
- * if the handler ran on an idle M, or on another G while the main thread's waits. */
+ * if the handler ran on an idle M, or on another G while the main thread waits. */
 static void on_program_signal(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &program_act[sig];
