@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 
+#include "fixalloc.h"
 #include "netpoll.h"
 #include "proc.h"
 #include "sema.h"
@@ -34,6 +35,9 @@ static struct {
 	struct gs_lock freelock;
 	struct gs_pollfd *free;		/* freelock */
 } np = { .epfd = -1, .breakfd = -1 };
+
+/* pollfds are never freed: a stale event may still name one on np.free */
+static struct gs_fixalloc pdalloc = { .size = sizeof(struct gs_pollfd) };
 
 int gs_highfd(int fd, bool keep)
 {
@@ -114,7 +118,7 @@ struct gs_pollfd *gs_pollfd_alloc(void)
 		np.free = pd->link;
 	gs_unlock(&np.freelock);
 	if (pd == NULL) {
-		pd = calloc(1, sizeof(*pd));
+		pd = gs_fixalloc_get(&pdalloc);
 		if (pd == NULL)
 			return NULL;
 	}
@@ -317,6 +321,7 @@ void gs_netpoll_afterfork(void)
 	atomic_store_explicit(&np.waiters, 0, memory_order_relaxed);
 	np.freelock = (struct gs_lock){ 0 };
 	np.free = NULL;
+	gs_fixalloc_afterfork(&pdalloc);
 	atomic_store_explicit(&np.inited, 0, memory_order_release);
 }
 

@@ -1,4 +1,4 @@
-/* The fd table. May call: runtime (netpoll, sema, timer), raw system calls, malloc.
+/* The fd table. May call: runtime (netpoll, sema, timer, fixalloc), raw system calls.
  *
  * A two-level array indexed by fd number, filled by the calls that create pollable fds
  * (sockets, pipes, eventfds, ...) and emptied by close and dup2. Lookups take no lock:
@@ -6,8 +6,9 @@
  * a stale entry at worst, which it notices (the slot no longer points to it) and drops. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdlib.h>
+#include <sys/mman.h>
 
+#include "../runtime/fixalloc.h"
 #include "../runtime/sys.h"
 #include "../runtime/timer.h"
 #include "../runtime/vfork.h"
@@ -20,7 +21,10 @@
 
 static _Atomic(_Atomic(struct gs_fdent *) *) chunks[NCHUNKS];
 static struct gs_lock freelock;
-static struct gs_fdent *freeents;	/* freelock */
+static struct gs_fdent *freeents;	/* freelock; linked through link, not the first word,
+					 * which a reader holding a stale entry may still CAS */
+static struct gs_fixalloc entalloc = { .size = sizeof(struct gs_fdent) };
+static struct gs_fixalloc filealloc = { .size = sizeof(struct gs_file) };
 
 static _Atomic(struct gs_fdent *) *slot(int fd, bool create)
 {
@@ -32,13 +36,14 @@ static _Atomic(struct gs_fdent *) *slot(int fd, bool create)
 	if (c == NULL) {
 		if (!create)
 			return NULL;
-		c = calloc(CHUNK, sizeof(*c));
-		if (c == NULL)
+		c = sys_mmap(NULL, CHUNK * sizeof(*c), PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS);
+		if ((unsigned long)c > -4096ul)
 			return NULL;
 		if (!atomic_compare_exchange_strong_explicit(&chunks[fd >> CHUNK_BITS], &none, c,
 							     memory_order_acq_rel,
 							     memory_order_acquire)) {
-			free(c);
+			sys_munmap(c, CHUNK * sizeof(*c));
 			c = none;
 		}
 	}
@@ -48,7 +53,7 @@ static _Atomic(struct gs_fdent *) *slot(int fd, bool create)
 static void file_put(struct gs_file *f)
 {
 	if (atomic_fetch_sub_explicit(&f->refs, 1, memory_order_acq_rel) == 1)
-		free(f);
+		gs_fixalloc_put(&filealloc, f);
 }
 
 struct gs_fdent *gs_fd_get(int fd)
@@ -103,7 +108,7 @@ static struct gs_fdent *ent_alloc(int fd, struct gs_file *f)
 	if (e)
 		freeents = e->link;
 	gs_unlock(&freelock);
-	if (e == NULL && (e = calloc(1, sizeof(*e))) == NULL)
+	if (e == NULL && (e = gs_fixalloc_get(&entalloc)) == NULL)
 		return NULL;
 	e->pd = gs_pollfd_alloc();
 	if (e->pd == NULL) {
@@ -144,7 +149,7 @@ void gs_fd_new(int fd, enum fdkind kind, bool nonblock)
 
 	if (gs_vfork_child())
 		return;
-	f = calloc(1, sizeof(*f));
+	f = gs_fixalloc_get(&filealloc);
 	if (f == NULL) {
 		install(fd, NULL);	/* without an entry, calls on fd hand off their P */
 		return;
@@ -154,7 +159,7 @@ void gs_fd_new(int fd, enum fdkind kind, bool nonblock)
 	atomic_store_explicit(&f->nonblock, nonblock, memory_order_relaxed);
 	e = ent_alloc(fd, f);
 	if (e == NULL)
-		free(f);
+		gs_fixalloc_put(&filealloc, f);
 	install(fd, e);
 }
 
@@ -289,6 +294,8 @@ void gs_fd_close_range(unsigned int first, unsigned int last)
 void gs_fd_afterfork(void)
 {
 	freelock = (struct gs_lock){ 0 };
+	gs_fixalloc_afterfork(&entalloc);
+	gs_fixalloc_afterfork(&filealloc);
 	for (int i = 0; i < NCHUNKS; i++) {
 		_Atomic(struct gs_fdent *) *c = atomic_load_explicit(&chunks[i], memory_order_relaxed);
 
