@@ -448,7 +448,7 @@ struct g *gs_handle_g(void *handle)
 	if (handle == NULL)
 		return NULL;
 	if (gs_tls.private) {
-		gp = *(struct g **)((char *)handle + gs_tls.curg_off);
+		gp = *(struct g **)((char *)handle + gs_tls.tcbg_off);
 		return gp && gp->magic == GS_G_MAGIC && gp->handle == handle ? gp : NULL;
 	}
 	if (handle == gs_g1->handle)

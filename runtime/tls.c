@@ -18,6 +18,9 @@
 #include "tls.h"
 
 __thread struct g *gs_curg __attribute__((tls_model("initial-exec")));
+/* the G whose TCB this is: unlike gs_curg, never cleared while it lives, so that its
+ * pthread_t names it even while it is hidden from the functions it calls */
+static __thread struct g *tcb_g __attribute__((tls_model("initial-exec")));
 struct gs_tls gs_tls;
 
 /* tcbhead_t, the first member of struct pthread: a fixed x86-64 ABI. */
@@ -136,6 +139,7 @@ const char *gs_tls_init(bool private)
 	gs_tls.private = private;
 	gs_tls.fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0;	/* HWCAP2_FSGSBASE */
 	gs_tls.curg_off = (char *)&gs_curg - tp;
+	gs_tls.tcbg_off = (char *)&tcb_g - tp;
 	if (!private)
 		return NULL;
 	lay.allocate_tls = (void *(*)(void *))dlsym(RTLD_DEFAULT, "_dl_allocate_tls");
@@ -163,6 +167,7 @@ void gs_tls_bind_main(struct g *gp)
 {
 	gp->tcb = gs_tls_thread_pointer();
 	gs_curg = gp;
+	tcb_g = gp;
 }
 
 /* fill_tcb writes the struct pthread fields glibc reads, for a TCB zeroed but for its dtv;
@@ -199,6 +204,7 @@ static void fill_tcb(struct g *gp, char *pd)
 	if (lay.rseq_cpu_id)
 		*(int32_t *)(pd + lay.rseq_cpu_id) = RSEQ_CPU_ID_REGISTRATION_FAILED;
 	*(struct g **)(pd + gs_tls.curg_off) = gp;
+	*(struct g **)(pd + gs_tls.tcbg_off) = gp;
 }
 
 void *gs_tls_new_m(void)

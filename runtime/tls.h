@@ -50,6 +50,7 @@ struct gs_tls {
 	bool private;			/* const after init: one TCB per G */
 	bool fsgsbase;			/* const after init: wrfsbase usable */
 	ptrdiff_t curg_off;		/* const: &gs_curg - thread pointer */
+	ptrdiff_t tcbg_off;		/* const: the same for the TCB's own G (gs_handle_g) */
 };
 
 extern struct gs_tls gs_tls;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../../runtime/proc.h"
 #include "../../runtime/stack.h"
 #include "../../runtime/tls.h"
 #include "unit.h"
@@ -66,6 +67,22 @@ START_TEST(test_tcb_header)
 	ck_assert_ptr_eq(g_view(gp, &gs_curg), tcb + gs_tls.curg_off);
 	/* the running thread is not a G */
 	ck_assert_ptr_null(gs_curg);
+}
+END_TEST
+
+/* A G hidden from the functions it calls (gs_curg NULL in its own TLS: the preemption
+ * handler's safe-point walk, a vfork) is still the thread its pthread_t names: another
+ * thread's pthread_join must not take it for a foreign thread meanwhile. */
+START_TEST(test_handle_of_hidden_g)
+{
+	struct g *gp;
+
+	init_private();
+	gp = new_g();
+	gp->handle = gp->tcb;
+	ck_assert_ptr_eq(gs_handle_g(gp->handle), gp);
+	*(struct g **)((char *)gp->tcb + gs_tls.curg_off) = NULL;
+	ck_assert_ptr_eq(gs_handle_g(gp->handle), gp);
 }
 END_TEST
 
@@ -265,6 +282,7 @@ static Suite *tls_suite(void)
 	TCase *tc = tcase_create("tls");
 
 	tcase_add_test(tc, test_tcb_header);
+	tcase_add_test(tc, test_handle_of_hidden_g);
 	tcase_add_test(tc, test_tcb_with_stack);
 	tcase_add_test(tc, test_static_tls_image);
 	tcase_add_test(tc, test_recycle_resets);
