@@ -82,6 +82,21 @@ static long try_io(struct gs_fdent *e, int fd, struct io *a, bool wr)
 			       ? sys_call6(wr ? SYS_writev : SYS_readv, fd, (long)a->iov, a->iovcnt,
 					   0, 0, 0)
 			       : nowait_rw(e, fd, a, wr);
+	if (!a->msg && a->iovcnt == 1) {	/* the kernel's cheaper path: no msghdr to copy */
+		socklen_t len = a->addrlen_in;
+		int flags = (a->flags & ~MSG_WAITALL) | MSG_DONTWAIT;
+		long r;
+
+		if (wr)
+			return sys_call6(SYS_sendto, fd, (long)a->iov->iov_base,
+					 (long)a->iov->iov_len, flags, (long)a->addr,
+					 a->addr ? a->addrlen_in : 0);
+		r = sys_call6(SYS_recvfrom, fd, (long)a->iov->iov_base, (long)a->iov->iov_len,
+			      flags, a->addrlen ? (long)a->addr : 0, a->addrlen ? (long)&len : 0);
+		if (r >= 0 && a->addrlen)
+			*a->addrlen = len;
+		return r;
+	}
 	if (a->msg) {
 		m = *a->msg;
 		if (a->done) {		/* ancillary data went with the first part */
