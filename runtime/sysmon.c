@@ -316,10 +316,12 @@ static void *sysmon_main(void *arg)
 		atomic_store_explicit(&sysmon.wake, 0, memory_order_relaxed);
 		now = gs_nanotime();
 		gs_signal_redirect_run();
-		bool readied = poll_overdue(now);
-
-		if (retake(now) || readied ||
-		    atomic_exchange_explicit(&sysmon.needm, 0, memory_order_relaxed) ||
+		/* Gs the overdue poll readied want an M, but as in Go they do not keep sysmon
+		 * at its shortest sleep: the Ms of a busy server never run out of work, so its
+		 * poll is done here every 10 ms, and each one used to cost 50 wake-ups */
+		if (poll_overdue(now))
+			wakep(true);
+		if (retake(now) || atomic_exchange_explicit(&sysmon.needm, 0, memory_order_relaxed) ||
 		    work_waiting()) {
 			wakep(true);
 			idle = 0;
