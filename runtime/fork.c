@@ -7,6 +7,8 @@
  * G and P that are left (other Gs' memory is leaked, as their stacks are natively), the
  * timer heaps and wait queues are emptied (their Gs are gone), and the netpoller and
  * sysmon start afresh when next needed. */
+#include <string.h>
+
 #include "netpoll.h"
 #include "proc.h"
 #include "runq.h"
@@ -43,8 +45,8 @@ void gs_afterfork_child(void)
 	atomic_store_explicit(&gs_sched.nmspinning, 0, memory_order_relaxed);
 	gs_sched.runqhead = gs_sched.runqtail = NULL;
 	atomic_store_explicit(&gs_sched.runqsize, 0, memory_order_relaxed);
-	gs_sched.gfree = NULL;
-	gs_sched.ngfree = 0;
+	memset(gs_sched.gfree, 0, sizeof(gs_sched.gfree));
+	atomic_store_explicit(&gs_sched.ngfree, 0, memory_order_relaxed);
 	gp->alllink = NULL;
 	gs_sched.allg = gp;
 	atomic_store_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
@@ -69,7 +71,6 @@ void gs_afterfork_child(void)
 	atomic_store_explicit(&gs_sched.lastpoll, 0, memory_order_relaxed);
 	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
 	gs_sema_afterfork();
-	gs_stack_afterfork();
 	gs_netpoll_afterfork();
 	gs_sysmon_afterfork();
 }

@@ -91,6 +91,76 @@ static struct p *curp(void)
 	return gp ? gp->m->p : NULL;
 }
 
+static size_t round_page(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+/* gfree_key is the kind of G a thread created with a needs: one on its own stack of that
+ * size and guard, or (0, 0) one without a stack for the program's. */
+static void gfree_key(const struct gs_gattr *a, size_t *size, size_t *guard)
+{
+	*size = a->stackaddr ? 0 : round_page(a->stacksize);
+	*guard = a->stackaddr ? 0 : round_page(a->guardsize);
+}
+
+static bool gfits(const struct g *gp, size_t size, size_t guard)
+{
+	return gp->instack ? gp->stack.size == size && gp->stack.guard == guard : size == 0;
+}
+
+/* gfree_list is the global list for Gs of the kind (size, guard): the one holding such
+ * Gs, else for a new one (put) an empty list, else the last list, which mixes kinds. */
+static struct gfree_list *gfree_list(size_t size, size_t guard, bool put)
+{
+	struct gfree_list *empty = NULL;
+
+	for (int i = 0; i < GS_GFREE_LISTS - 1; i++) {
+		struct gfree_list *l = &gs_sched.gfree[i];
+
+		if (l->n > 0 && l->size == size && l->guard == guard)
+			return l;
+		if (l->n == 0 && empty == NULL)
+			empty = l;
+	}
+	if (put && empty) {
+		empty->size = size;
+		empty->guard = guard;
+		return empty;
+	}
+	return &gs_sched.gfree[GS_GFREE_LISTS - 1];
+}
+
+/* Caller holds gfree_lock. */
+static void gfree_push(struct g *gp)
+{
+	struct gfree_list *l = gp->instack ? gfree_list(gp->stack.size, gp->stack.guard, true)
+					   : gfree_list(0, 0, true);
+
+	gp->schedlink = l->head;
+	l->head = gp;
+	l->n++;
+	atomic_fetch_add_explicit(&gs_sched.ngfree, 1, memory_order_relaxed);
+}
+
+/* Caller holds gfree_lock: takes a G of the kind (size, guard), or returns NULL. */
+static struct g *gfree_pop(size_t size, size_t guard)
+{
+	struct gfree_list *l = gfree_list(size, guard, false);
+
+	for (struct g **gpp = &l->head; *gpp; gpp = &(*gpp)->schedlink) {
+		struct g *gp = *gpp;
+
+		if (gfits(gp, size, guard)) {
+			*gpp = gp->schedlink;
+			l->n--;
+			atomic_fetch_sub_explicit(&gs_sched.ngfree, 1, memory_order_relaxed);
+			return gp;
+		}
+	}
+	return NULL;
+}
+
 /* gfput caches a dead G for reuse; pp NULL means the global cache. Runs on g0 too. */
 static void gfput(struct p *pp, struct g *gp)
 {
@@ -110,78 +180,80 @@ static void gfput(struct p *pp, struct g *gp)
 
 			pp->gfree = x->schedlink;
 			pp->gfreecnt--;
-			x->schedlink = gs_sched.gfree;
-			gs_sched.gfree = x;
-			gs_sched.ngfree++;
+			gfree_push(x);
 		}
 	} else {
-		gp->schedlink = gs_sched.gfree;
-		gs_sched.gfree = gp;
-		gs_sched.ngfree++;
+		gfree_push(gp);
 	}
 	gs_unlock(&gs_sched.gfree_lock);
 }
 
-static struct g *gfget(struct p *pp)
+/* gfget takes a dead G of the kind a thread created with a needs, from pp's cache
+ * (refilled from the global one) or, pp NULL, the global one; NULL if there is none. */
+static struct g *gfget(struct p *pp, const struct gs_gattr *a)
 {
-	struct g *gp;
+	struct g *gp = NULL, *more;
+	size_t size, guard;
 
-	if (pp && pp->gfree == NULL && gs_sched.ngfree > 0) {
-		gs_lock(&gs_sched.gfree_lock);
-		while (pp->gfreecnt < GFREE_LOCAL_MAX / 2 && gs_sched.gfree) {
-			gp = gs_sched.gfree;
-			gs_sched.gfree = gp->schedlink;
-			gs_sched.ngfree--;
-			gp->schedlink = pp->gfree;
-			pp->gfree = gp;
-			pp->gfreecnt++;
-		}
-		gs_unlock(&gs_sched.gfree_lock);
-	}
+	gfree_key(a, &size, &guard);
 	if (pp) {
-		gp = pp->gfree;
-		if (gp) {
-			pp->gfree = gp->schedlink;
-			pp->gfreecnt--;
+		for (struct g **gpp = &pp->gfree; *gpp; gpp = &(*gpp)->schedlink) {
+			if (gfits(*gpp, size, guard)) {
+				gp = *gpp;
+				*gpp = gp->schedlink;
+				pp->gfreecnt--;
+				return gp;
+			}
 		}
-		return gp;
 	}
+	if (atomic_load_explicit(&gs_sched.ngfree, memory_order_relaxed) == 0)
+		return NULL;
 	gs_lock(&gs_sched.gfree_lock);
-	gp = gs_sched.gfree;
-	if (gp) {
-		gs_sched.gfree = gp->schedlink;
-		gs_sched.ngfree--;
+	gp = gfree_pop(size, guard);
+	while (gp && pp && pp->gfreecnt < GFREE_LOCAL_MAX / 2 && (more = gfree_pop(size, guard))) {
+		more->schedlink = pp->gfree;
+		pp->gfree = more;
+		pp->gfreecnt++;
 	}
 	gs_unlock(&gs_sched.gfree_lock);
 	return gp;
 }
 
-/* stack_fits: gp's recycled stack is the one a asks for. */
-static bool stack_fits(struct g *gp, const struct gs_gattr *a)
+/* newg makes a G for a thread created with a. On a stack of goshim's the G lives in the
+ * stack's top bytes, in the page that holds the TCB, so that it costs no memory of its
+ * own, and the stack is its for good: Gs are never freed (stale pointers to a dead G, say
+ * sysmon's, stay harmless), and a dead G serves only threads that want its stack's size
+ * and guard. A G for the program's own stacks is on the heap. */
+static struct g *newg(const struct gs_gattr *a)
 {
-	return !a->stackaddr && gp->stack.base &&
-	       gp->stack.size == ((a->stacksize + 4095) & ~4095ul) &&
-	       gp->stack.guard == ((a->guardsize + 4095) & ~4095ul);
-}
-
-/* setup_stack gives gp the stack a asks for, keeping a recycled one that fits, and its
- * TLS view; keep carries the C library's TLS block when the stack that held it goes. */
-static int setup_stack(struct g *gp, const struct gs_gattr *a)
-{
-	char keep[GS_TLS_KEEP];
-	bool kept = !stack_fits(gp, a) && gs_tls_detach(gp, keep);
-	int err = 0;
+	struct gs_stack st;
+	struct g *gp;
 
 	if (a->stackaddr) {
-		gs_stack_free(&gp->stack);
-		gp->stack.lo = a->stackaddr;
-		gp->stack.size = a->stacksize;
-		gp->stack.guard = 0;
-	} else if (!stack_fits(gp, a)) {
-		gs_stack_free(&gp->stack);
-		err = gs_stack_alloc(&gp->stack, a->stacksize, a->guardsize);
+		gp = calloc(1, sizeof(*gp));
+		if (gp == NULL)
+			return NULL;
+	} else {
+		if (gs_stack_alloc(&st, a->stacksize, a->guardsize) != 0)
+			return NULL;
+		gp = (struct g *)((char *)st.lo + st.size - GS_GBLOCK);
+		gp->stack = st;
+		gp->instack = true;
 	}
-	return err ? err : gs_tls_prepare(gp, kept ? keep : NULL);
+	gp->magic = GS_G_MAGIC;
+	gs_lock(&gs_sched.allglock);
+	gp->alllink = gs_sched.allg;
+	gs_sched.allg = gp;
+	gs_unlock(&gs_sched.allglock);
+	return gp;
+}
+
+/* setup_stack points gp at the program's stack a supplies, if any, and prepares its TLS. */
+static int setup_stack(struct g *gp, const struct gs_gattr *a)
+{
+	if (a->stackaddr)
+		gp->stack = (struct gs_stack){ .lo = a->stackaddr, .size = a->stacksize };
+	return gs_tls_prepare(gp);
 }
 
 /* init_frame builds the switch frame (asm/amd64.S) that starts gp in gs_gstart_asm. */
@@ -209,17 +281,9 @@ static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a,
 	if (err)
 		return err;
 	pp = curp();
-	gp = gfget(pp);
-	if (gp == NULL) {
-		gp = calloc(1, sizeof(*gp));
-		if (gp == NULL)
-			return EAGAIN;
-		gp->magic = GS_G_MAGIC;
-		gs_lock(&gs_sched.allglock);
-		gp->alllink = gs_sched.allg;
-		gs_sched.allg = gp;
-		gs_unlock(&gs_sched.allglock);
-	}
+	gp = gfget(pp, a);
+	if (gp == NULL && (gp = newg(a)) == NULL)
+		return EAGAIN;
 	if (setup_stack(gp, a) != 0) {
 		casgstatus(gp, Gidle, Gdead);
 		gfput(pp, gp);

@@ -17,12 +17,11 @@
  * nobody parks, switches Gs or calls libc while holding any of them (but sysmon, on its own
  * thread, formats schedtrace lines with snprintf under sched.lock: that takes no lock).
  *   sched.lock       global run queue, idle M and P lists
- *   sched.gfree_lock global free-G list
+ *   sched.gfree_lock global free-G lists
  *   sched.allglock   the list of all Gs
  *   sema bucket      a wait queue (sema.c); two only in address order (requeue)
  *   p.timerslock     a P's timer heap (timer.c)
  *   pollfd lock      an fd's list of waiters (netpoll.c)
- *   gs_stack pool    the stack pool's free list (stack.c)
  */
 
 #define GS_RUNQ_SIZE 256
@@ -103,6 +102,8 @@ struct g {
 	void *handle;			/* pthread_t: the TCB (private TLS) or this G */
 	void *tcb;			/* thread pointer to install; NULL with shared TLS */
 	struct gs_stack stack;		/* owner G; stack.base == NULL for a user stack */
+	bool instack;			/* const: this struct lives in the top GS_GBLOCK bytes
+					 * of stack, which is its for good (newproc.c) */
 	uintptr_t stacktop;		/* owner G: where its frames start, below a TCB kept
 					 * at the top of its stack (tls.c) */
 	void *(*start)(void *);		/* const after newproc */
@@ -136,6 +137,15 @@ struct g {
 					 * values, the table and each block malloc'd at the
 					 * first value set in it (most threads set none) */
 };
+
+/* A G made for a stack of goshim's lives at that stack's top, above its TCB. */
+#define GS_GBLOCK ((sizeof(struct g) + 63) & ~(size_t)63)
+
+/* gs_gstacktop is the top of the part of gp's stack its TLS and frames may use. */
+static inline uintptr_t gs_gstacktop(const struct g *gp)
+{
+	return (uintptr_t)gp->stack.lo + gp->stack.size - (gp->instack ? GS_GBLOCK : 0);
+}
 
 struct m {
 	uint64_t id;			/* const */
@@ -188,6 +198,16 @@ struct p {
 					 * under timerslock, read anywhere */
 };
 
+/* Dead Gs whose stacks have one size and guard (both 0: Gs without a stack of their own,
+ * for threads on the program's stacks). The last list of sched.gfree takes every kind the
+ * others have no room for. */
+#define GS_GFREE_LISTS 8
+struct gfree_list {
+	size_t size, guard;
+	struct g *head;
+	int32_t n;
+};
+
 struct schedt {
 	struct gs_lock lock;
 	struct m *midle;		/* sched.lock */
@@ -200,8 +220,8 @@ struct schedt {
 	struct g *runqtail;		/* sched.lock */
 	_Atomic int32_t runqsize;	/* written under sched.lock, read anywhere */
 	struct gs_lock gfree_lock;
-	struct g *gfree;		/* sched.gfree_lock */
-	int32_t ngfree;			/* sched.gfree_lock */
+	struct gfree_list gfree[GS_GFREE_LISTS];	/* sched.gfree_lock */
+	_Atomic int32_t ngfree;		/* written under sched.gfree_lock: Gs in gfree */
 	_Atomic uint64_t goidgen;	/* atomic */
 	_Atomic int32_t ngoroutines;	/* atomic: live Gs; the last to exit ends the process */
 	struct m *allm;			/* sched.lock */

@@ -1,4 +1,4 @@
-/* G stacks: lazily committed mmap regions with a guard area below, recycled through a pool. */
+/* G stacks: lazily committed mmap regions with a guard area below, never freed. */
 #ifndef GS_STACK_H
 #define GS_STACK_H
 
@@ -13,16 +13,9 @@ struct gs_stack {
 	size_t guard;		/* guard bytes below lo */
 };
 
-/* gs_stack_alloc maps (or reuses) a stack of size usable bytes with guard bytes of guard
+/* gs_stack_alloc maps a stack of size usable bytes, zeroed, with guard bytes of guard
  * below it; both are rounded up to pages. Returns 0 or -ENOMEM. Runs on any thread. */
 int gs_stack_alloc(struct gs_stack *st, size_t size, size_t guard);
-
-/* gs_stack_free returns a stack to the pool, or unmaps it when the pool is full.
- * Uses raw syscalls only: safe on g0. */
-void gs_stack_free(struct gs_stack *st);
-
-/* gs_stack_pool_count is the number of stacks cached in the pool. */
-int gs_stack_pool_count(void);
 
 /* gs_stack_uses_madv_guard says whether guards are MADV_GUARD_INSTALL markers (one VMA per
  * stack) rather than PROT_NONE mappings. */
@@ -39,8 +32,5 @@ static inline bool gs_stack_guard_hit(const struct gs_stack *st, const void *add
 
 	return st->base && st->guard && a >= lo - st->guard && a < lo;
 }
-
-/* gs_stack_afterfork forgets the pool (a fork child cannot trust its list). */
-void gs_stack_afterfork(void);
 
 #endif

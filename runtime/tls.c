@@ -23,6 +23,8 @@ __thread struct g *gs_curg __attribute__((tls_model("initial-exec")));
 static __thread struct g *tcb_g __attribute__((tls_model("initial-exec")));
 struct gs_tls gs_tls;
 
+#define GS_TLS_KEEP 512	/* room for the C library's own TLS block */
+
 /* tcbhead_t, the first member of struct pthread: a fixed x86-64 ABI. */
 #define TCB_SELF 0x10
 #define TCB_MULTIPLE_THREADS 0x18
@@ -50,7 +52,6 @@ typedef union {
 static struct {
 	void *(*allocate_tls)(void *);
 	void *(*allocate_tls_init)(void *, bool);
-	void (*deallocate_tls)(void *, bool);
 	size_t static_size;		/* the static TLS area, TCB included */
 	size_t static_align;
 	size_t sizeof_pthread;
@@ -145,10 +146,9 @@ const char *gs_tls_init(bool private)
 	lay.allocate_tls = (void *(*)(void *))dlsym(RTLD_DEFAULT, "_dl_allocate_tls");
 	lay.allocate_tls_init = (void *(*)(void *, bool))dlsym(RTLD_DEFAULT,
 							       "_dl_allocate_tls_init");
-	lay.deallocate_tls = (void (*)(void *, bool))dlsym(RTLD_DEFAULT, "_dl_deallocate_tls");
 	void (*static_info)(size_t *, size_t *) =
 		(void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
-	if (!lay.allocate_tls || !lay.allocate_tls_init || !lay.deallocate_tls || !static_info)
+	if (!lay.allocate_tls || !lay.allocate_tls_init || !static_info)
 		return "the dynamic loader does not export _dl_allocate_tls";
 	static_info(&lay.static_size, &lay.static_align);
 	if (!size || !tid || *(void **)tp != tp)
@@ -241,56 +241,34 @@ static void recycle(char *pd)
 	*(int *)(pd + lay.errno_off) = 0;
 }
 
-/* on_stack_tcb is where a TCB goes on gp's own stack: at the top, as nptl puts it, with
- * the static TLS area below it; or NULL if the stack is the program's or too small. */
+/* on_stack_tcb is where a TCB goes on gp's own stack: at the top (below the G), as nptl
+ * puts it, with the static TLS area below it; or NULL if the stack is the program's or too
+ * small. A G keeps its stack for good, so this never changes between its threads. */
 static char *on_stack_tcb(struct g *gp)
 {
-	uintptr_t top = (uintptr_t)gp->stack.lo + gp->stack.size;
-	uintptr_t pd = (top - lay.sizeof_pthread) & ~(uintptr_t)(lay.static_align - 1);
+	uintptr_t pd = (gs_gstacktop(gp) - lay.sizeof_pthread) & ~(uintptr_t)(lay.static_align - 1);
 
-	if (gp->stack.base == NULL || lay.static_size + 16384 > gp->stack.size)
+	if (!gp->instack || lay.static_size + 16384 > gp->stack.size)
 		return NULL;
 	return (char *)pd;
 }
 
-bool gs_tls_detach(struct g *gp, void *keep)
+int gs_tls_prepare(struct g *gp)
 {
-	char *pd = gp->tcb;
-
-	if (!gs_tls.private || pd == NULL || pd != on_stack_tcb(gp))
-		return false;
-	memcpy(keep, pd + lay.libc_block, lay.libc_block_size);
-	lay.deallocate_tls(pd, false);	/* the dtv and dynamic TLS; the area is the stack's */
-	gp->tcb = NULL;
-	return true;
-}
-
-int gs_tls_prepare(struct g *gp, const void *keep)
-{
-	char moved[GS_TLS_KEEP];
 	char *want;
 
-	gp->stacktop = (uintptr_t)gp->stack.lo + gp->stack.size;
+	gp->stacktop = gs_gstacktop(gp);
 	if (!gs_tls.private) {
 		gp->tcb = NULL;
 		return 0;
 	}
 	want = on_stack_tcb(gp);
-	if (gp->tcb && (want == NULL || gp->tcb == want)) {
+	if (gp->tcb) {
 		recycle(gp->tcb);
 	} else {
-		if (gp->tcb) {	/* an allocated TCB from a run on the program's stack */
-			memcpy(moved, (char *)gp->tcb + lay.libc_block, lay.libc_block_size);
-			lay.deallocate_tls(gp->tcb, true);
-			keep = moved;
-		}
-		if (want)	/* a pooled stack holds its last G's */
-			memset(want + lay.sizeof_pthread - lay.static_size, 0, lay.static_size);
-		gp->tcb = lay.allocate_tls(want);
+		gp->tcb = lay.allocate_tls(want);	/* want is fresh, zeroed memory */
 		if (gp->tcb == NULL)
 			return -ENOMEM;
-		if (keep)
-			memcpy((char *)gp->tcb + lay.libc_block, keep, lay.libc_block_size);
 	}
 	if (gp->tcb == want)
 		gp->stacktop = ((uintptr_t)want + lay.sizeof_pthread - lay.static_size) &

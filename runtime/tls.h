@@ -62,18 +62,11 @@ const char *gs_tls_init(bool private);
 /* gs_tls_bind_main makes the running thread's own TCB the TLS of gp (G 1). */
 void gs_tls_bind_main(struct g *gp);
 
-#define GS_TLS_KEEP 512	/* room for the C library's own TLS block */
-
 /* gs_tls_prepare gives gp a fresh TLS view for a new thread, and sets gp->stacktop. On a
  * stack of goshim's the TCB and static TLS go at its top, as nptl puts them (one set of
  * pages for both); on the program's own stack they are allocated. A recycled G's view is
- * reset in place; keep, if not NULL, is the C library's block saved by gs_tls_detach.
- * Returns 0 or -ENOMEM. */
-int gs_tls_prepare(struct g *gp, const void *keep);
-
-/* gs_tls_detach gives up gp's TCB before its stack is freed, saving the C library's
- * block (GS_TLS_KEEP bytes) in keep: true if it did (the TCB was on the stack). */
-bool gs_tls_detach(struct g *gp, void *keep);
+ * reset in place. Returns 0 or -ENOMEM. */
+int gs_tls_prepare(struct g *gp);
 
 /* gs_tls_set_unwind_base records buf as the outermost unwind buffer of gp, where glibc's
  * pthread_exit unwinding ends (its start_thread keeps one the same way). Returns false if

@@ -1,11 +1,12 @@
-/* Unit tests for runtime/stack: page rounding, the guard area, and the stack pool's reuse
- * and its bound. Each test runs in a fresh child, so the pool starts empty. */
+/* Unit tests for runtime/stack: page rounding, the guard area, and fresh zeroed memory for
+ * every stack (a new G is built in its stack's top bytes). */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -13,7 +14,6 @@
 #include "unit.h"
 
 #define PAGE 4096ul
-#define POOL_MAX 256
 
 /* mapped says whether [addr, addr+len) is mapped: msync fails with ENOMEM on a hole. */
 static bool mapped(void *addr, size_t len)
@@ -85,92 +85,20 @@ START_TEST(test_guard_faults_at_base)
 }
 END_TEST
 
-START_TEST(test_pool_reuse_same_shape)
+/* Every stack is a new mapping, zeroed, even right after another was given out. */
+START_TEST(test_fresh_and_zeroed)
 {
 	struct gs_stack a, b;
-	void *lo;
-
-	ck_assert_int_eq(gs_stack_pool_count(), 0);
-	ck_assert_int_eq(gs_stack_alloc(&a, 64 * 1024, PAGE), 0);
-	lo = a.lo;
-	gs_stack_free(&a);
-	ck_assert_ptr_null(a.base);
-	ck_assert_int_eq(gs_stack_pool_count(), 1);
-	ck_assert(mapped((char *)lo - PAGE, 64 * 1024 + PAGE));
-
-	/* the request is rounded before the pool is searched */
-	ck_assert_int_eq(gs_stack_alloc(&b, 64 * 1024 - 100, 1), 0);
-	ck_assert_ptr_eq(b.lo, lo);
-	ck_assert_uint_eq(b.size, 64 * 1024);
-	ck_assert_uint_eq(b.guard, PAGE);
-	ck_assert_uint_eq(b.mapsize, 64 * 1024 + PAGE);
-	ck_assert_int_eq(gs_stack_pool_count(), 0);
-}
-END_TEST
-
-START_TEST(test_pool_no_reuse_other_shape)
-{
-	struct gs_stack a, b, c;
-	void *lo;
 
 	ck_assert_int_eq(gs_stack_alloc(&a, 64 * 1024, PAGE), 0);
-	lo = a.lo;
-	gs_stack_free(&a);
-	ck_assert_int_eq(gs_stack_pool_count(), 1);
-
-	ck_assert_int_eq(gs_stack_alloc(&b, 128 * 1024, PAGE), 0);
-	ck_assert_ptr_ne(b.lo, lo);
-	ck_assert_int_eq(gs_stack_pool_count(), 1);
-	ck_assert_int_eq(gs_stack_alloc(&c, 64 * 1024, 2 * PAGE), 0);
-	ck_assert_ptr_ne(c.lo, lo);
-	ck_assert_int_eq(gs_stack_pool_count(), 1);
-
-	gs_stack_free(&b);
-	ck_assert_int_eq(gs_stack_pool_count(), 2);
-	ck_assert_int_eq(gs_stack_alloc(&a, 64 * 1024, PAGE), 0);
-	ck_assert_ptr_eq(a.lo, lo);
-	ck_assert_int_eq(gs_stack_pool_count(), 1);
-}
-END_TEST
-
-START_TEST(test_free_null_base_is_noop)
-{
-	struct gs_stack st = { 0 };
-	char user[64];
-
-	st.lo = user;
-	st.size = sizeof(user);
-	gs_stack_free(&st);
-	ck_assert_int_eq(gs_stack_pool_count(), 0);
-	ck_assert_ptr_eq(st.lo, user);
-}
-END_TEST
-
-START_TEST(test_pool_bound_unmaps_excess)
-{
-	enum { N = POOL_MAX + 40 };
-	static struct gs_stack st[N];
-	void *base[N];
-	size_t len = 16 * 1024 + PAGE;
-
-	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(gs_stack_alloc(&st[i], 16 * 1024, PAGE), 0);
-		base[i] = st[i].base;
-	}
-	ck_assert_int_eq(gs_stack_pool_count(), 0);
-	for (int i = 0; i < N; i++) {
-		gs_stack_free(&st[i]);
-		ck_assert_ptr_null(st[i].base);
-		/* checked at once, before anything else could map the hole again */
-		ck_assert_msg(mapped(base[i], len) == (i < POOL_MAX), "stack %d", i);
-		ck_assert_int_eq(gs_stack_pool_count(), i < POOL_MAX ? i + 1 : POOL_MAX);
-	}
-	/* the pool hands back exactly the cached stacks, most recently freed first */
-	for (int i = POOL_MAX - 1; i >= 0; i--) {
-		ck_assert_int_eq(gs_stack_alloc(&st[i], 16 * 1024, PAGE), 0);
-		ck_assert_ptr_eq(st[i].base, base[i]);
-	}
-	ck_assert_int_eq(gs_stack_pool_count(), 0);
+	memset(a.lo, 0xa5, a.size);
+	ck_assert_int_eq(gs_stack_alloc(&b, 64 * 1024, PAGE), 0);
+	ck_assert_ptr_ne(a.base, b.base);
+	for (size_t i = 0; i < b.size; i += 512)
+		ck_assert_int_eq(((char *)b.lo)[i], 0);
+	ck_assert_int_eq(((char *)b.lo)[b.size - 1], 0);
+	ck_assert(mapped(a.base, a.mapsize));
+	ck_assert(mapped(b.base, b.mapsize));
 }
 END_TEST
 
@@ -183,10 +111,7 @@ static Suite *stack_suite(void)
 	tcase_add_test(tc, test_usable_area_writable);
 	tcase_add_test_raise_signal(tc, test_guard_faults_below_lo, SIGSEGV);
 	tcase_add_test_raise_signal(tc, test_guard_faults_at_base, SIGSEGV);
-	tcase_add_test(tc, test_pool_reuse_same_shape);
-	tcase_add_test(tc, test_pool_no_reuse_other_shape);
-	tcase_add_test(tc, test_free_null_base_is_noop);
-	tcase_add_test(tc, test_pool_bound_unmaps_excess);
+	tcase_add_test(tc, test_fresh_and_zeroed);
 	suite_add_tcase(s, tc);
 	return s;
 }

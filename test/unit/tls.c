@@ -39,7 +39,7 @@ static struct g *new_g(void)
 
 	ck_assert_ptr_nonnull(gp);
 	gp->magic = GS_G_MAGIC;
-	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp), 0);
 	return gp;
 }
 
@@ -86,17 +86,26 @@ START_TEST(test_handle_of_hidden_g)
 }
 END_TEST
 
+/* A G made on a stack of goshim's (newproc.c): the G at the top, its TCB below it on the
+ * same stack, the G's frames below the static TLS. */
 START_TEST(test_tcb_with_stack)
 {
-	struct g *gp = calloc(1, sizeof(*gp));
+	struct gs_stack st;
+	struct g *gp;
 
 	init_private();
-	ck_assert_ptr_nonnull(gp);
-	ck_assert_int_eq(gs_stack_alloc(&gp->stack, 64 * 1024, 4096), 0);
-	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
+	ck_assert_int_eq(gs_stack_alloc(&st, 64 * 1024, 4096), 0);
+	gp = (struct g *)((char *)st.lo + st.size - GS_GBLOCK);
+	gp->stack = st;
+	gp->instack = true;
+	ck_assert_int_eq(gs_tls_prepare(gp), 0);
 	ck_assert_ptr_nonnull(gp->tcb);
 	ck_assert_ptr_eq(*(void **)gp->tcb, gp->tcb);
 	ck_assert_ptr_eq(*(struct g **)((char *)gp->tcb + gs_tls.curg_off), gp);
+	ck_assert_uint_lt((uintptr_t)gp->tcb, (uintptr_t)gp);
+	ck_assert_uint_gt((uintptr_t)gp->tcb, (uintptr_t)st.lo);
+	ck_assert_uint_lt(gp->stacktop, (uintptr_t)gp->tcb);
+	ck_assert_uint_eq(gp->stacktop % 16, 0);
 }
 END_TEST
 
@@ -135,7 +144,7 @@ START_TEST(test_recycle_resets)
 	*gerrno = EINTR;
 	*gcurg = NULL;
 
-	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp), 0);
 	ck_assert_ptr_eq(gp->tcb, tcb);
 	ck_assert_int_eq(*gx, 42);
 	ck_assert_int_eq(*gz, 0);
@@ -169,7 +178,7 @@ START_TEST(test_shared_mode)
 	ck_assert_ptr_nonnull(gp);
 	ck_assert_ptr_null(gs_tls_init(false));
 	ck_assert(!gs_tls.private);
-	ck_assert_int_eq(gs_tls_prepare(gp, NULL), 0);
+	ck_assert_int_eq(gs_tls_prepare(gp), 0);
 	ck_assert_ptr_null(gp->tcb);
 	ck_assert_ptr_eq((char *)gs_tls_thread_pointer() + gs_tls.curg_off, (char *)&gs_curg);
 }
