@@ -25,6 +25,7 @@
 #define STEAL_TRIES 4
 #define GLOBRUNQ_FAIR_TICK 61
 #define POLL_BATCH 128
+#define KERNEL_YIELD_EVERY 64
 
 struct schedt gs_sched;
 struct gs_hooks gs_hooks;
@@ -545,10 +546,13 @@ void gs_gosched(void)
 
 	/* With no other G to run, the OS thread yields instead: a G spinning on a yield may
 	 * be waiting for a G of another M, or a thread goshim does not know, that shares its
-	 * CPU and runs only if the kernel is asked. */
-	if (gs_sched_idle(gp->m->p))
-		sys_sched_yield();
-	else
+	 * CPU and runs only if the kernel is asked. But only every KERNEL_YIELD_EVERY-th
+	 * time: a G waiting for one that runs on another CPU sees it within a few loads
+	 * rather than a system call, as in Go. */
+	if (gs_sched_idle(gp->m->p)) {
+		if (++gp->m->idleyields % KERNEL_YIELD_EVERY == 0)
+			sys_sched_yield();
+	} else
 		gs_mcall(&gp->sched, gp->m->g0sp, gosched_m, gp);
 	gs_releasem(gp);
 	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed))

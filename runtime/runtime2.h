@@ -161,6 +161,7 @@ struct m {
 	int32_t tid;			/* const after mstart */
 	uint64_t sigmask;		/* owner M: the signal mask loaded (sigmask.c) */
 	uint64_t fastrand;		/* owner M */
+	uint32_t idleyields;		/* owner M: yields it had no other G for */
 	struct m *schedlink;		/* sched.lock */
 	struct m *alllink;		/* sched.lock: every M */
 };
