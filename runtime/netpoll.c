@@ -301,7 +301,7 @@ void gs_netpoll_break(void)
 void gs_netpoll_wake_for(int64_t when)
 {
 	if (atomic_load_explicit(&gs_sched.lastpoll, memory_order_seq_cst) == 0) {
-		int64_t until = atomic_load_explicit(&gs_sched.polluntil, memory_order_relaxed);
+		int64_t until = atomic_load_explicit(&gs_sched.polluntil, memory_order_seq_cst);
 
 		if (until == 0 || until > when)
 			gs_netpoll_break();

@@ -312,9 +312,20 @@ static bool netpoll_sleep(struct m *mp)
 	    !atomic_compare_exchange_strong_explicit(&gs_sched.lastpoll, &last, 0,
 						     memory_order_seq_cst, memory_order_relaxed))
 		return false;
-	atomic_store_explicit(&gs_sched.polluntil, until, memory_order_relaxed);
-	/* a timer armed before polluntil was published did not break us: look again */
-	until = gs_timers_next();
+	/* Publish the deadline we sleep until, then look again: a timer armed before it was
+	 * published did not break us. Until the two agree: a deadline that went away meanwhile
+	 * (a timed wait signaled in time deletes its timer) left a stale, earlier one
+	 * published while we slept until a later one or for ever, and timers armed in
+	 * between broke nobody, so they fired only when something else woke an M. */
+	for (;;) {
+		int64_t again;
+
+		atomic_store_explicit(&gs_sched.polluntil, until, memory_order_seq_cst);
+		again = gs_timers_next();
+		if (again == until)
+			break;
+		until = again;
+	}
 	if (until) {
 		delay = until - gs_nanotime();
 		if (delay < 0)

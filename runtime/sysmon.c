@@ -146,8 +146,13 @@ static bool poll_overdue(int64_t now)
 	int64_t next = gs_timers_next();
 	bool any = false;
 
-	if (last == 0)
-		return false;	/* an M sleeps in netpoll */
+	if (last == 0) {
+		/* an M sleeps in netpoll, until the earliest timer; should one be overdue all
+		 * the same, wake it (Go's sysmon starts an M then) */
+		if (next && next + TIMER_OVERDUE <= now)
+			gs_netpoll_break();
+		return false;
+	}
 	if (gs_netpoll_waiting() && now - last > POLL_OVERDUE &&
 	    atomic_compare_exchange_strong_explicit(&gs_sched.lastpoll, &last, now,
 						    memory_order_relaxed, memory_order_relaxed)) {
