@@ -234,6 +234,7 @@ struct schedt {
 	_Atomic int64_t polluntil;	/* the sleeping netpoller's wake-up time, 0 if none */
 	struct p *allp;			/* const after schedinit */
 	int32_t gomaxprocs;		/* const after schedinit */
+	bool oversubscribed;		/* const after init: more Ps than CPUs to run them */
 };
 
 extern struct schedt gs_sched;

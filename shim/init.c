@@ -57,6 +57,7 @@ __attribute__((constructor)) static void gs_init(void)
 	why = gs_schedinit(procs);
 	if (why)
 		gs_throw("schedinit", why);
+	gs_sched.oversubscribed = procs > gs_default_procs();
 	gs_sched.schedtrace = cfg.schedtrace;
 	gs_sched.scheddetail = cfg.scheddetail;
 	/* Go prints schedtrace lines whether or not the program starts threads */
