@@ -91,17 +91,12 @@ static struct p *curp(void)
 	return gp ? gp->m->p : NULL;
 }
 
-static size_t round_page(size_t n)
-{
-	return (n + 4095) & ~(size_t)4095;
-}
-
 /* gfree_key is the kind of G a thread created with a needs: one on its own stack of that
  * size and guard, or (0, 0) one without a stack for the program's. */
 static void gfree_key(const struct gs_gattr *a, size_t *size, size_t *guard)
 {
-	*size = a->stackaddr ? 0 : round_page(a->stacksize);
-	*guard = a->stackaddr ? 0 : round_page(a->guardsize);
+	*size = a->stackaddr ? 0 : gs_stack_round(a->stacksize);
+	*guard = a->stackaddr ? 0 : gs_stack_round(a->guardsize);
 }
 
 static bool gfits(const struct g *gp, size_t size, size_t guard)

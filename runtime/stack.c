@@ -13,14 +13,7 @@
 #define MADV_GUARD_INSTALL 102	/* Linux 6.13 */
 #endif
 
-#define PAGE 4096ul
-
 static _Atomic int madv_guard = -1;	/* -1 unknown, 0 no, 1 yes */
-
-static size_t round_page(size_t n)
-{
-	return (n + PAGE - 1) & ~(PAGE - 1);
-}
 
 static int install_guard(void *base, size_t guard)
 {
@@ -47,8 +40,8 @@ int gs_stack_alloc(struct gs_stack *st, size_t size, size_t guard)
 	void *base;
 	int r;
 
-	size = round_page(size);
-	guard = round_page(guard);
+	size = gs_stack_round(size);
+	guard = gs_stack_round(guard);
 	base = sys_mmap(NULL, size + guard, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK);
 	if ((unsigned long)base > -4096ul)

@@ -13,6 +13,12 @@ struct gs_stack {
 	size_t guard;		/* guard bytes below lo */
 };
 
+/* gs_stack_round rounds a stack or guard size up to whole pages, as gs_stack_alloc does. */
+static inline size_t gs_stack_round(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
 /* gs_stack_alloc maps a stack of size usable bytes, zeroed, with guard bytes of guard
  * below it; both are rounded up to pages. Returns 0 or -ENOMEM. Runs on any thread. */
 int gs_stack_alloc(struct gs_stack *st, size_t size, size_t guard);
