@@ -123,7 +123,7 @@ struct gs_pollfd *gs_pollfd_alloc(void)
 			return NULL;
 	}
 	pd->fd = -1;
-	pd->waiters = NULL;
+	atomic_store_explicit(&pd->waiters, NULL, memory_order_relaxed);
 	return pd;
 }
 
@@ -187,7 +187,8 @@ static void fire(struct gs_pollfd *pd, uint32_t events, struct m *mp, bool ong)
 		atomic_store_explicit(&pd->evseq,
 				      atomic_load_explicit(&pd->evseq, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
-		for (struct gs_pollnode *x = pd->waiters; x && n < FIRE_BATCH; x = x->next) {
+		for (struct gs_pollnode *x = atomic_load_explicit(&pd->waiters, memory_order_relaxed);
+		     x && n < FIRE_BATCH; x = x->next) {
 			if ((x->events & events) &&
 			    atomic_exchange_explicit(&x->w->fired, 1, memory_order_relaxed) == 0)
 				batch[n++] = x->w;
@@ -207,6 +208,12 @@ void gs_pollfd_wakeall(struct gs_pollfd *pd)
 	fire(pd, GS_POLLIN | GS_POLLOUT, NULL, true);
 }
 
+void gs_pollfd_poke(struct gs_pollfd *pd, uint32_t events)
+{
+	if (atomic_load_explicit(&pd->waiters, memory_order_relaxed))
+		fire(pd, events, NULL, true);
+}
+
 bool gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_pollwait *w,
 		     uint32_t events, const uint32_t *seq)
 {
@@ -216,10 +223,10 @@ bool gs_pollwait_add(struct gs_pollfd *pd, struct gs_pollnode *node, struct gs_p
 	node->events = events;
 	node->prev = NULL;
 	gs_lock(&pd->lock);
-	node->next = pd->waiters;
+	node->next = atomic_load_explicit(&pd->waiters, memory_order_relaxed);
 	if (node->next)
 		node->next->prev = node;
-	pd->waiters = node;
+	atomic_store_explicit(&pd->waiters, node, memory_order_relaxed);
 	missed = seq && atomic_load_explicit(&pd->evseq, memory_order_relaxed) != *seq;
 	gs_unlock(&pd->lock);
 	return missed;
@@ -231,7 +238,7 @@ void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node)
 	if (node->prev)
 		node->prev->next = node->next;
 	else
-		pd->waiters = node->next;
+		atomic_store_explicit(&pd->waiters, node->next, memory_order_relaxed);
 	if (node->next)
 		node->next->prev = node->prev;
 	gs_unlock(&pd->lock);
@@ -328,6 +335,6 @@ void gs_netpoll_afterfork(void)
 void gs_pollfd_afterfork(struct gs_pollfd *pd)
 {
 	pd->lock = (struct gs_lock){ 0 };
-	pd->waiters = NULL;
+	atomic_store_explicit(&pd->waiters, NULL, memory_order_relaxed);
 	pd->fd = -1;
 }

@@ -30,7 +30,7 @@ struct gs_pollnode {
  * since closed finds a recycled pollfd and at worst wakes its waiters spuriously. */
 struct gs_pollfd {
 	struct gs_lock lock;
-	struct gs_pollnode *waiters;	/* lock */
+	struct gs_pollnode *_Atomic waiters;	/* written under lock; read without by gs_pollfd_poke */
 	_Atomic uint32_t evseq;		/* written under lock: bumped by every event */
 	int32_t fd;			/* lock: the fd number registered in epoll, -1 if none */
 	struct gs_pollfd *link;		/* the free list's lock */
@@ -66,6 +66,12 @@ void gs_pollfd_wakeall(struct gs_pollfd *pd);
  * the program will be given. keep: fd stays open and the new number is returned (or a
  * negative errno); otherwise fd is closed, or returned unmoved if it could not be. */
 int gs_highfd(int fd, bool keep);
+
+/* gs_pollfd_poke fires pd's waiters for events, if it has any, as an event from the
+ * netpoller would: for a write the program made to the other end of a pipe or socketpair
+ * whose ends are both its own, so the reader need not wait for epoll to say so. A poke
+ * racing with a waiter that is just adding itself may miss it; epoll then wakes it. */
+void gs_pollfd_poke(struct gs_pollfd *pd, uint32_t events);
 
 /* gs_pollwait_add puts node, for w, on pd's waiters for events (GS_POLLIN, GS_POLLOUT);
  * gs_pollwait_del takes it off. A waiter either adds its nodes before it tries its call,

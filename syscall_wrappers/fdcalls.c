@@ -39,6 +39,7 @@ int socketpair(int domain, int type, int proto, int sv[2])
 	if (r == 0) {
 		made(sv[0], (type & 0xf) == SOCK_STREAM ? FDstream : FDsocket, type & SOCK_NONBLOCK);
 		made(sv[1], (type & 0xf) == SOCK_STREAM ? FDstream : FDsocket, type & SOCK_NONBLOCK);
+		gs_fd_pair(sv[0], sv[1]);
 	}
 	return (int)gs_ret(r);
 }
@@ -50,6 +51,7 @@ int pipe2(int fds[2], int flags)
 	if (r == 0) {
 		made(fds[0], FDpipe, flags & O_NONBLOCK);
 		made(fds[1], FDpipe, flags & O_NONBLOCK);
+		gs_fd_pair(fds[0], fds[1]);
 	}
 	return (int)gs_ret(r);
 }

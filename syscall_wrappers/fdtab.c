@@ -163,6 +163,28 @@ void gs_fd_new(int fd, enum fdkind kind, bool nonblock)
 	install(fd, e);
 }
 
+void gs_fd_pair(int a, int b)
+{
+	struct gs_fdent *ea = gs_fd_get(a), *eb = gs_fd_get(b);
+
+	if (ea && eb) {
+		atomic_store_explicit(&ea->file->peer, eb->pd, memory_order_relaxed);
+		atomic_store_explicit(&eb->file->peer, ea->pd, memory_order_relaxed);
+	}
+	if (ea)
+		gs_fd_put(ea);
+	if (eb)
+		gs_fd_put(eb);
+}
+
+void gs_fd_poke_peer(struct gs_fdent *e, bool wrote)
+{
+	struct gs_pollfd *peer = atomic_load_explicit(&e->file->peer, memory_order_relaxed);
+
+	if (peer)
+		gs_pollfd_poke(peer, wrote ? EPOLLIN : EPOLLOUT);
+}
+
 void gs_fd_dup(int oldfd, int newfd)
 {
 	struct gs_fdent *src, *e = NULL;

@@ -34,6 +34,10 @@ struct gs_file {
 	_Atomic uint32_t turn;		/* accept, which has no per-call non-blocking flag,
 					 * is made by one G at a time: 0 free, 1 taken, 2 taken
 					 * with waiters */
+	struct gs_pollfd *_Atomic peer;	/* the other end of a pipe or socketpair made by
+					 * the program: the pollfd of the fd it was made as,
+					 * poked when data or room is made for it (after that
+					 * fd is closed, a recycled one: a spurious wake) */
 };
 
 /*
@@ -67,6 +71,15 @@ void gs_fd_put(struct gs_fdent *e);
 /* gs_fd_new records fd, just created, as kind with the program's O_NONBLOCK flag. An
  * entry left for a number the C library closed behind goshim's back is replaced. */
 void gs_fd_new(int fd, enum fdkind kind, bool nonblock);
+
+/* gs_fd_pair records fds a and b, just made by gs_fd_new, as the two ends of one pipe or
+ * socketpair. */
+void gs_fd_pair(int a, int b);
+
+/* gs_fd_poke_peer tells the other end of e's pipe or socketpair, if goshim knows it, that
+ * a call on e made data (wrote) or room (read) for it: its waiters for that try again at
+ * once rather than when epoll reports it. */
+void gs_fd_poke_peer(struct gs_fdent *e, bool wrote);
 
 /* gs_fd_dup records newfd as a dup of oldfd, if goshim knows oldfd (and forgets newfd
  * otherwise). */

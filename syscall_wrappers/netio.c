@@ -194,6 +194,8 @@ static long io_wait(struct gs_fdent *e, struct io *a, bool wr)
 
 		r = try_io(e, gs_fd_enter(e), a, wr);
 		gs_fd_leave(e);
+		if (r > 0)
+			gs_fd_poke_peer(e, wr);
 		if (r > 0 && all) {
 			advance(a, (size_t)r);
 			if (a->iovcnt > 0)
