@@ -1,6 +1,6 @@
 /* Per-G TLS: TCB allocation through the dynamic loader, TCB fields the C library reads, and
- * recycling. May call: the loader's TLS allocator, malloc/free (on a G or the creating
- * thread only, never on g0), raw syscalls.
+ * recycling. May call: the loader's TLS allocator and dl_iterate_phdr, malloc/free (on a G
+ * or the creating thread only, never on g0), raw syscalls.
  *
  * On x86-64 the thread pointer is the TCB, which is glibc's struct pthread; static TLS lies
  * below it. A G's TCB must carry what glibc reads through the thread pointer: self
@@ -26,6 +26,7 @@ struct gs_tls gs_tls;
 #define GS_TLS_KEEP 512	/* room for the C library's own TLS block */
 
 /* tcbhead_t, the first member of struct pthread: a fixed x86-64 ABI. */
+#define TCB_DTV 0x08
 #define TCB_SELF 0x10
 #define TCB_MULTIPLE_THREADS 0x18
 #define TCB_COPIED_LO 0x20	/* sysinfo, stack_guard, pointer_guard */
@@ -68,6 +69,7 @@ static struct {
 	ptrdiff_t cancelhandling;	/* 0: unknown */
 	uintptr_t robust_futex_offset;
 	ptrdiff_t cleanup_jmp_buf;	/* 0: unknown; pthread_exit cannot unwind */
+	_Atomic size_t dtv_len;		/* the highest TLS module id, as last seen */
 } lay;
 
 static const uint32_t *db_desc(const char *name)
@@ -88,6 +90,24 @@ static int find_libc_block(struct dl_phdr_info *info, size_t size, void *tp)
 		}
 	}
 	return 1;
+}
+
+static int max_modid(struct dl_phdr_info *info, size_t size, void *max)
+{
+	(void)size;
+	if (info->dlpi_tls_modid > *(size_t *)max)
+		*(size_t *)max = info->dlpi_tls_modid;
+	return 0;
+}
+
+/* learn_dtv_len sets the length of the dtvs given to new Gs: one entry per TLS module now
+ * loaded (glibc's own allocator adds 14 spare entries, which a G keeps for good). */
+static void learn_dtv_len(void)
+{
+	size_t max = 1;
+
+	dl_iterate_phdr(max_modid, &max);
+	atomic_store_explicit(&lay.dtv_len, max, memory_order_relaxed);
 }
 
 static void learn_optional_fields(char *tp)
@@ -159,6 +179,7 @@ const char *gs_tls_init(bool private)
 		return "the C library's thread id field is not where libthread_db says";
 	learn_optional_fields(tp);
 	dl_iterate_phdr(find_libc_block, tp);
+	learn_dtv_len();
 	lay.errno_off = (char *)&errno - tp;
 	return NULL;
 }
@@ -227,7 +248,7 @@ void *gs_tls_new_m(void)
  * starts with errno 0; the exiting G reset its locale. */
 static void recycle(char *pd)
 {
-	dtv_t *dtv = *(dtv_t **)(pd + 8);
+	dtv_t *dtv = *(dtv_t **)(pd + TCB_DTV);
 	char keep[GS_TLS_KEEP];
 
 	memcpy(keep, pd + lay.libc_block, lay.libc_block_size);
@@ -239,6 +260,28 @@ static void recycle(char *pd)
 	lay.allocate_tls_init(pd, true);
 	memcpy(pd + lay.libc_block, keep, lay.libc_block_size);
 	*(int *)(pd + lay.errno_off) = 0;
+}
+
+/* new_tls sets up the TLS of a TCB at tcb (fresh, zeroed memory) as glibc's
+ * _dl_allocate_tls would, but with a dtv just long enough for the modules loaded, where
+ * glibc's has 14 spare entries (16 bytes each: with libc, goshim and libunwind, 80 bytes of
+ * heap per thread instead of 304). A dtv is the C library's, malloc'd as its own are: when
+ * a later dlopen'd module needs a longer one, glibc grows it with realloc, as it does for a
+ * thread that predates the dlopen, here or at the thread's first use of that module. */
+static void *new_tls(char *tcb)
+{
+	size_t len = atomic_load_explicit(&lay.dtv_len, memory_order_relaxed);
+	dtv_t *dtv = calloc(len + 2, sizeof(dtv_t));
+
+	if (dtv == NULL)
+		return NULL;
+	dtv[0].counter = len;
+	*(dtv_t **)(tcb + TCB_DTV) = dtv + 1;
+	lay.allocate_tls_init(tcb, true);
+	dtv = *(dtv_t **)(tcb + TCB_DTV);		/* maybe realloc'd, maybe in place */
+	if (dtv[-1].counter != len)		/* a module was loaded since */
+		learn_dtv_len();
+	return tcb;
 }
 
 /* on_stack_tcb is where a TCB goes on gp's own stack: at the top (below the G), as nptl
@@ -266,7 +309,7 @@ int gs_tls_prepare(struct g *gp)
 	if (gp->tcb) {
 		recycle(gp->tcb);
 	} else {
-		gp->tcb = lay.allocate_tls(want);	/* want is fresh, zeroed memory */
+		gp->tcb = want ? new_tls(want) : lay.allocate_tls(NULL);
 		if (gp->tcb == NULL)
 			return -ENOMEM;
 	}

@@ -1,7 +1,9 @@
 /* Unit tests for runtime/tls: a G's private TCB and static TLS, their recycling, shared
  * mode, and a G's TCB installed for real on a helper thread. */
+#define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -86,6 +88,13 @@ START_TEST(test_handle_of_hidden_g)
 }
 END_TEST
 
+static int count_tls_modules(struct dl_phdr_info *info, size_t size, void *n)
+{
+	(void)size;
+	*(size_t *)n += info->dlpi_tls_modid != 0;
+	return 0;
+}
+
 /* A G made on a stack of goshim's (newproc.c): the G at the top, its TCB below it on the
  * same stack, the G's frames below the static TLS. */
 START_TEST(test_tcb_with_stack)
@@ -106,6 +115,12 @@ START_TEST(test_tcb_with_stack)
 	ck_assert_uint_gt((uintptr_t)gp->tcb, (uintptr_t)st.lo);
 	ck_assert_uint_lt(gp->stacktop, (uintptr_t)gp->tcb);
 	ck_assert_uint_eq(gp->stacktop % 16, 0);
+	/* its dtv has one entry per TLS module loaded, none of glibc's 14 spare ones: the
+	 * heap block of a new thread is the smallest it can be */
+	size_t modules = 0;
+
+	dl_iterate_phdr(count_tls_modules, &modules);
+	ck_assert_uint_eq((*(size_t **)((char *)gp->tcb + 8))[-2], modules);
 }
 END_TEST
 
