@@ -86,6 +86,7 @@ void gs_real_resolve(void)
 	r->signal = need("signal");
 	r->call_tls_dtors = dlsym(RTLD_NEXT, "__call_tls_dtors");
 	r->io_enable_locks = dlsym(RTLD_NEXT, "_IO_enable_locks");
+	r->ctype_init = dlsym(RTLD_NEXT, "__ctype_init");
 	r->pthread_create = need("pthread_create");
 	/* Racing resolvers write the same values. */
 	atomic_store_explicit(&gs_real_ready, 1, memory_order_release);

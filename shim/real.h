@@ -76,6 +76,7 @@ struct gs_real {
 	__sighandler_t (*signal)(int, __sighandler_t);
 	void (*call_tls_dtors)(void);		/* __call_tls_dtors: C++ thread_local */
 	void (*io_enable_locks)(void);		/* _IO_enable_locks: stdio locking on */
+	void (*ctype_init)(void);		/* __ctype_init: a thread's ctype table pointers */
 };
 
 extern struct gs_real gs_real;

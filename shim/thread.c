@@ -186,6 +186,10 @@ void gs_gmain(struct g *gp)
 	__pthread_unwind_buf_t base;
 
 	(void)gp;	/* getg() is it; a parameter would not survive the longjmp */
+	/* the C library's ctype table pointers (isalpha, toupper, printf's %f) are TLS that
+	 * only this sets, from the thread's locale: nptl's start_thread calls it too */
+	if (real()->ctype_init)
+		real()->ctype_init();
 	/* pthread_exit unwinds (cleanup handlers, C++ destructors) down to this buffer, as
 	 * glibc's start_thread does for its threads */
 	if (__sigsetjmp_cancel(base.__cancel_jmp_buf, 0) == 0)
