@@ -259,14 +259,30 @@ int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason
 	return r == -ETIMEDOUT || r == -EINTR ? r : 0;
 }
 
+/* epoll_pwait2 (Linux 5.11) takes its timeout in nanoseconds; epoll_pwait counts
+ * milliseconds, so a sleeping M woke up to a millisecond late for a 50 us nanosleep. Set
+ * once the kernel said it has no epoll_pwait2: from then on, epoll_pwait. */
+static _Atomic bool no_pwait2;
+
 int gs_netpoll_wait(struct epoll_event *ev, int max, int64_t delay, const uint64_t *mask)
 {
+	struct timespec ts = { 0 };
 	long ms, r;
 
 	if (!gs_netpoll_inited())
 		return 0;
-	/* epoll_wait counts milliseconds: round a sub-millisecond wait up, not down to a
-	 * busy loop */
+	if (delay > 0) {
+		ts.tv_sec = delay / 1000000000;
+		ts.tv_nsec = delay % 1000000000;
+	}
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		r = sys_call6(SYS_epoll_pwait2, np.epfd, (long)ev, max, delay < 0 ? 0 : (long)&ts,
+			      (long)mask, 8);
+		if (r != -ENOSYS)
+			return r > 0 ? (int)r : 0;
+		atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+	}
+	/* round a sub-millisecond wait up, not down to a busy loop */
 	if (delay < 0)
 		ms = -1;
 	else if (delay == 0)
