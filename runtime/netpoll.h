@@ -68,9 +68,10 @@ void gs_pollfd_wakeall(struct gs_pollfd *pd);
 int gs_highfd(int fd, bool keep);
 
 /* gs_pollfd_poke fires pd's waiters for events, if it has any, as an event from the
- * netpoller would: for a write the program made to the other end of a pipe or socketpair
- * whose ends are both its own, so the reader need not wait for epoll to say so. A poke
- * racing with a waiter that is just adding itself may miss it; epoll then wakes it. */
+ * netpoller would: after a write (read) the program made on the other end of a pipe or
+ * socketpair whose ends are both its own, so the reader (writer) need not wait for epoll
+ * to say so. A poke racing with a waiter that is just adding itself may miss it; epoll
+ * then wakes it. */
 void gs_pollfd_poke(struct gs_pollfd *pd, uint32_t events);
 
 /* gs_pollwait_add puts node, for w, on pd's waiters for events (GS_POLLIN, GS_POLLOUT);
