@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "netpoll.h"
+#include "pagemap.h"
 #include "proc.h"
 #include "runq.h"
 #include "sema.h"
@@ -72,5 +73,6 @@ void gs_afterfork_child(void)
 	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
 	gs_sema_afterfork();
 	gs_netpoll_afterfork();
+	gs_pagemap_afterfork();
 	gs_sysmon_afterfork();
 }

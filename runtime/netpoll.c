@@ -94,11 +94,6 @@ bool gs_netpoll_waiting(void)
 	return atomic_load_explicit(&np.waiters, memory_order_relaxed) > 0;
 }
 
-bool gs_netpoll_ownfd(int fd)
-{
-	return gs_netpoll_inited() && (fd == np.epfd || fd == np.breakfd);
-}
-
 int gs_netpoll_fds(int fds[2])
 {
 	if (!gs_netpoll_inited())

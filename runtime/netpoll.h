@@ -92,9 +92,6 @@ int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason
  * not. Raw system calls only: callable under a lock. */
 bool gs_netpoll_init(void);
 
-/* gs_netpoll_ownfd: fd is one of the netpoller's own (epoll instance, eventfd). */
-bool gs_netpoll_ownfd(int fd);
-
 /* gs_netpoll_fds stores the netpoller's own fds in fds, lowest first: how many (0 or 2). */
 int gs_netpoll_fds(int fds[2]);
 

@@ -5,7 +5,13 @@
  * commit of gs_gopark), so a waker, who needs that lock to find it, always finds it
  * parked. Threads that are not Gs sleep on the kernel futex at the same address instead;
  * wakers then also call the kernel, which costs a system call only while such a waiter
- * exists anywhere in the process. */
+ * exists anywhere in the process.
+ *
+ * The waiters of the program's non-private futex calls queue apart from private ones at
+ * the same address, as the kernel keys them apart: their key is the address with bit 0
+ * set (a futex word is 4-aligned). The kernel may hold waiters for such a word we cannot
+ * count (other processes, calls on memory not known private), so their wakes always go on
+ * to it for what they did not find here. */
 #include <errno.h>
 #include <linux/futex.h>
 
@@ -24,9 +30,14 @@ struct bucket {
 static struct bucket semtab[SEMTAB_SIZE];
 static _Atomic int32_t nforeign;	/* foreign threads asleep on a futex */
 
-static struct bucket *bucket_of(uintptr_t addr)
+static struct bucket *bucket_of(uintptr_t key)
 {
-	return &semtab[(addr >> 2) % SEMTAB_SIZE];
+	return &semtab[(key >> 2) % SEMTAB_SIZE];
+}
+
+static uintptr_t key_of(_Atomic uint32_t *addr, bool shared)
+{
+	return (uintptr_t)addr | shared;
 }
 
 /* Caller holds b->lock. */
@@ -87,27 +98,32 @@ static void sema_timeout(struct gs_timer *t, struct m *mp)
 	}
 }
 
-static int wait_foreign(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+static int wait_foreign(_Atomic uint32_t *addr, bool shared, uint32_t val, uint32_t bits,
+			int64_t deadline)
 {
 	struct timespec ts = { deadline / 1000000000ll, deadline % 1000000000ll };
 	long r;
 
-	atomic_fetch_add_explicit(&nforeign, 1, memory_order_seq_cst);
-	r = sys_call6(SYS_futex, (long)addr, FUTEX_WAIT_BITSET_PRIVATE, val,
+	if (!shared)
+		atomic_fetch_add_explicit(&nforeign, 1, memory_order_seq_cst);
+	r = sys_call6(SYS_futex, (long)addr,
+		      shared ? FUTEX_WAIT_BITSET : FUTEX_WAIT_BITSET_PRIVATE, val,
 		      deadline ? (long)&ts : 0, 0, bits);
-	atomic_fetch_sub_explicit(&nforeign, 1, memory_order_relaxed);
+	if (!shared)
+		atomic_fetch_sub_explicit(&nforeign, 1, memory_order_relaxed);
 	if (r == -EAGAIN || r == -ETIMEDOUT)
 		return (int)r;
 	return 0;
 }
 
-static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+static int sema_wait1(_Atomic uint32_t *addr, bool shared, uint32_t val, uint32_t bits,
+		      int64_t deadline)
 {
 	struct g *gp = getg();
-	struct bucket *b = bucket_of((uintptr_t)addr);
+	struct bucket *b = bucket_of(key_of(addr, shared));
 
 	if (gp == NULL)
-		return wait_foreign(addr, val, bits, deadline);
+		return wait_foreign(addr, shared, val, bits, deadline);
 	gs_lock(&b->lock);
 	/* seq_cst pairs with gs_interrupt: it sets interrupt, then looks in the queue */
 	if (gp->waitintr && (atomic_load_explicit(&gp->interrupt, memory_order_seq_cst) ||
@@ -124,7 +140,7 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 		gs_unlock(&b->lock);
 		return r;
 	}
-	atomic_store_explicit(&gp->waitaddr, (uintptr_t)addr, memory_order_relaxed);
+	atomic_store_explicit(&gp->waitaddr, key_of(addr, shared), memory_order_relaxed);
 	atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
 	gp->waitbits = bits;
 	enqueue(b, gp);
@@ -151,15 +167,24 @@ static int sema_wait1(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64
 int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
 {
 	struct g *self = gs_acquirem();
-	int r = sema_wait1(addr, val, bits, deadline);
+	int r = sema_wait1(addr, false, val, bits, deadline);
 
 	gs_releasem(self);
 	return r;
 }
 
-/* take moves up to n waiters on addr with matching bits from b to the list *out (linked
+int gs_sema_wait_shared(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_wait1(addr, true, val, bits, deadline);
+
+	gs_releasem(self);
+	return r;
+}
+
+/* take moves up to n waiters on key with matching bits from b to the list *out (linked
  * through waitnext, oldest first), marking them woken. Caller holds b->lock. */
-static int take(struct bucket *b, uintptr_t addr, int n, uint32_t bits, struct g **out)
+static int take(struct bucket *b, uintptr_t key, int n, uint32_t bits, struct g **out)
 {
 	struct g *gp = b->head, *next, **tail = out;
 	int k = 0;
@@ -168,7 +193,7 @@ static int take(struct bucket *b, uintptr_t addr, int n, uint32_t bits, struct g
 		tail = &(*tail)->waitnext;
 	for (; gp && k < n; gp = next) {
 		next = gp->waitnext;
-		if (atomic_load_explicit(&gp->waitaddr, memory_order_relaxed) != addr ||
+		if (atomic_load_explicit(&gp->waitaddr, memory_order_relaxed) != key ||
 		    (gp->waitbits & bits) == 0)
 			continue;
 		dequeue(b, gp);
@@ -191,23 +216,28 @@ static void ready_all(struct g *list, struct m *mp)
 	}
 }
 
-static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp)
+static int sema_wake1(_Atomic uint32_t *addr, bool shared, int n, uint32_t bits,
+		      struct m *mp)
 {
-	struct bucket *b = bucket_of((uintptr_t)addr);
+	uintptr_t key = key_of(addr, shared);
+	struct bucket *b = bucket_of(key);
 	struct g *list = NULL;
 	int k;
 
 	gs_lock(&b->lock);
-	k = take(b, (uintptr_t)addr, n, bits, &list);
+	k = take(b, key, n, bits, &list);
 	gs_unlock(&b->lock);
 	ready_all(list, mp);
 	/* seq_cst pairs with wait_foreign's increment: a foreign waiter that checked the
 	 * word before our caller changed it is counted by now */
-	if (k < n && atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0) {
-		long r = sys_call6(SYS_futex, (long)addr, FUTEX_WAKE_BITSET_PRIVATE, n - k, 0, 0,
-				   bits);
+	if (k < n && (shared || atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0)) {
+		long r = sys_call6(SYS_futex, (long)addr,
+				   shared ? FUTEX_WAKE_BITSET : FUTEX_WAKE_BITSET_PRIVATE, n - k,
+				   0, 0, bits);
 		if (r > 0)
 			k += (int)r;
+		else if (r < 0 && k == 0 && shared)
+			return (int)r;
 	}
 	return k;
 }
@@ -215,7 +245,16 @@ static int sema_wake1(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp
 int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
 {
 	struct g *self = gs_acquirem();
-	int r = sema_wake1(addr, n, bits, NULL);
+	int r = sema_wake1(addr, false, n, bits, NULL);
+
+	gs_releasem(self);
+	return r;
+}
+
+int gs_sema_wake_shared(_Atomic uint32_t *addr, int n, uint32_t bits)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_wake1(addr, true, n, bits, NULL);
 
 	gs_releasem(self);
 	return r;
@@ -223,7 +262,7 @@ int gs_sema_wake(_Atomic uint32_t *addr, int n, uint32_t bits)
 
 int gs_sema_wake_m(_Atomic uint32_t *addr, int n, uint32_t bits, struct m *mp)
 {
-	return sema_wake1(addr, n, bits, mp);
+	return sema_wake1(addr, false, n, bits, mp);
 }
 
 static void lock_pair(struct bucket *a, struct bucket *b)
@@ -246,10 +285,11 @@ static void unlock_pair(struct bucket *a, struct bucket *b)
 		gs_unlock(&b->lock);
 }
 
-static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
-			 int check, uint32_t val)
+static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, bool shared, int nwake,
+			 int nmove, int check, uint32_t val)
 {
-	struct bucket *bf = bucket_of((uintptr_t)from), *bt = bucket_of((uintptr_t)to);
+	uintptr_t kf = key_of(from, shared), kt = key_of(to, shared);
+	struct bucket *bf = bucket_of(kf), *bt = bucket_of(kt);
 	struct g *list = NULL, *moved = NULL;
 	int woken, nmoved;
 
@@ -258,20 +298,20 @@ static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake
 		unlock_pair(bf, bt);
 		return -EAGAIN;
 	}
-	woken = take(bf, (uintptr_t)from, nwake, GS_BITSET_ANY, &list);
-	nmoved = take(bf, (uintptr_t)from, nmove, GS_BITSET_ANY, &moved);
+	woken = take(bf, kf, nwake, GS_BITSET_ANY, &list);
+	nmoved = take(bf, kf, nmove, GS_BITSET_ANY, &moved);
 	for (struct g *gp = moved, *next; gp; gp = next) {
 		next = gp->waitnext;
 		atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
-		atomic_store_explicit(&gp->waitaddr, (uintptr_t)to, memory_order_relaxed);
+		atomic_store_explicit(&gp->waitaddr, kt, memory_order_relaxed);
 		enqueue(bt, gp);
 	}
 	unlock_pair(bf, bt);
 	ready_all(list, NULL);
-	if (atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0 &&
+	if ((shared || atomic_load_explicit(&nforeign, memory_order_seq_cst) > 0) &&
 	    (woken < nwake || nmoved < nmove)) {
-		long r = sys_call6(SYS_futex, (long)from,
-				   check ? FUTEX_CMP_REQUEUE_PRIVATE : FUTEX_REQUEUE_PRIVATE,
+		int op = check ? FUTEX_CMP_REQUEUE : FUTEX_REQUEUE;
+		long r = sys_call6(SYS_futex, (long)from, shared ? op : op | FUTEX_PRIVATE_FLAG,
 				   nwake - woken, nmove - nmoved, (long)to, val);
 		if (r > 0)
 			woken += (int)r;
@@ -283,7 +323,17 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
 		    int check, uint32_t val)
 {
 	struct g *self = gs_acquirem();
-	int r = sema_requeue1(from, to, nwake, nmove, check, val);
+	int r = sema_requeue1(from, to, false, nwake, nmove, check, val);
+
+	gs_releasem(self);
+	return r;
+}
+
+int gs_sema_requeue_shared(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
+			   int check, uint32_t val)
+{
+	struct g *self = gs_acquirem();
+	int r = sema_requeue1(from, to, true, nwake, nmove, check, val);
 
 	gs_releasem(self);
 	return r;

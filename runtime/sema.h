@@ -40,4 +40,14 @@ void gs_sema_afterfork(void);
 int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
 		    int check, uint32_t val);
 
+/* gs_sema_wait_shared, gs_sema_wake_shared and gs_sema_requeue_shared are the calls above
+ * for the program's non-private futex calls on addr: their waiters queue apart from the
+ * private ones, and their wakes and requeues go on to the kernel (non-private) for what
+ * they did not find parked here. A G may park on addr only if gs_page_private(addr): a
+ * waker in another process could not reach it. */
+int gs_sema_wait_shared(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline);
+int gs_sema_wake_shared(_Atomic uint32_t *addr, int n, uint32_t bits);
+int gs_sema_requeue_shared(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
+			   int check, uint32_t val);
+
 #endif

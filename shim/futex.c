@@ -1,7 +1,9 @@
-/* syscall(SYS_futex, ...) from a G: private FUTEX_WAIT, WAKE, WAIT_BITSET, WAKE_BITSET,
- * REQUEUE and CMP_REQUEUE park and wake Gs on goshim's wait queues (Rust's std,
- * libstdc++'s atomic waits and hand-written futex code make these calls). Every other
- * system call, and shared futexes, go to the kernel. May call: sema, timer, real. */
+/* syscall(SYS_futex, ...): FUTEX_WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE and
+ * CMP_REQUEUE park and wake Gs on goshim's wait queues (Rust's std, libstdc++'s atomic
+ * waits and hand-written futex code make these calls). Non-private ones too (libstdc++
+ * 12 makes only those) where the word is in memory no other process can see; elsewhere
+ * their waits go to the kernel, and their wakes reach both. Every other system call goes
+ * to the kernel. May call: sema, timer, pagemap, real. */
 #include <errno.h>
 #include <linux/futex.h>
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "../runtime/pagemap.h"
 #include "../runtime/sema.h"
 #include "../runtime/timer.h"
 #include "../runtime/tls.h"
@@ -34,12 +37,13 @@ static long fail(int err)
 	return -1;
 }
 
-/* futex handles a private futex call from a G, as the system call would; it sets *handled
- * to false for the operations it leaves to the kernel. */
+/* futex handles a futex call as the system call would; it sets *handled to false for the
+ * calls it leaves to the kernel. */
 static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts,
 		  _Atomic uint32_t *uaddr2, uint32_t val3, bool *handled)
 {
-	int cmd = op & FUTEX_CMD_MASK;
+	int cmd = op & FUTEX_CMD_MASK, n = val > INT32_MAX ? INT32_MAX : (int)val;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	int64_t deadline;
 	int r;
 
@@ -47,12 +51,15 @@ static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct ti
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
+		if (shared && (getg() == NULL || !gs_page_private((const void *)uaddr)))
+			break;
 		if (cmd == FUTEX_WAIT)
 			val3 = FUTEX_BITSET_MATCH_ANY;
 		deadline = deadline_of(cmd, op, ts);
 		if (deadline < 0 || val3 == 0)
 			return fail(EINVAL);
-		r = gs_sema_wait(uaddr, val, val3, deadline);
+		r = shared ? gs_sema_wait_shared(uaddr, val, val3, deadline)
+			   : gs_sema_wait(uaddr, val, val3, deadline);
 		return r < 0 ? fail(-r) : 0;
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
@@ -60,17 +67,17 @@ static long futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const struct ti
 			val3 = FUTEX_BITSET_MATCH_ANY;
 		if (val3 == 0)
 			return fail(EINVAL);
-		return gs_sema_wake(uaddr, val > INT32_MAX ? INT32_MAX : (int)val, val3);
+		r = shared ? gs_sema_wake_shared(uaddr, n, val3) : gs_sema_wake(uaddr, n, val3);
+		return r < 0 ? fail(-r) : r;
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
 		/* the fourth argument is a count here, not a timeout */
-		r = gs_sema_requeue(uaddr, uaddr2, val > INT32_MAX ? INT32_MAX : (int)val,
-				    (int)(intptr_t)ts, cmd == FUTEX_CMP_REQUEUE, val3);
+		r = (shared ? gs_sema_requeue_shared : gs_sema_requeue)(
+			uaddr, uaddr2, n, (int)(intptr_t)ts, cmd == FUTEX_CMP_REQUEUE, val3);
 		return r < 0 ? fail(-r) : r;
-	default:
-		*handled = false;
-		return 0;
 	}
+	*handled = false;
+	return 0;
 }
 
 long syscall(long nr, ...)
@@ -84,7 +91,7 @@ long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	if (nr == SYS_futex && (a[1] & FUTEX_PRIVATE_FLAG) && getg()) {
+	if (nr == SYS_futex) {
 		r = futex((_Atomic uint32_t *)a[0], (int)a[1], (uint32_t)a[2],
 			  (const struct timespec *)a[3], (_Atomic uint32_t *)a[4], (uint32_t)a[5],
 			  &handled);

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "../runtime/pagemap.h"
 #include "../runtime/sys.h"
 #include "fdtab.h"
 #include "real_sys.h"
@@ -142,11 +143,28 @@ int dup2(int oldfd, int newfd)
 	return (int)gs_ret(r);
 }
 
+/* own_fds stores goshim's own fds (the netpoller's two, the pagemap's) in fds, lowest
+ * first: how many. The program may not close them. */
+static int own_fds(int fds[3])
+{
+	int n = gs_netpoll_fds(fds), pm = gs_pagemap_fd(), i;
+
+	if (pm < 0)
+		return n;
+	for (i = n; i > 0 && fds[i - 1] > pm; i--)
+		fds[i] = fds[i - 1];
+	fds[i] = pm;
+	return n + 1;
+}
+
 int close(int fd)
 {
+	int own[3], n = own_fds(own);
 	long r;
 
-	if (gs_netpoll_ownfd(fd)) {
+	for (int i = 0; i < n; i++) {
+		if (own[i] != fd)
+			continue;
 		errno = EBADF;
 		return -1;
 	}
@@ -161,7 +179,7 @@ int close(int fd)
 	return r == -EINTR ? 0 : (int)gs_ret(r);
 }
 
-/* close_range1 closes [first, last], which holds none of the netpoller's fds. */
+/* close_range1 closes [first, last], which holds none of goshim's own fds. */
 static long close_range1(unsigned int first, unsigned int last, unsigned int flags)
 {
 	if (!(flags & CLOSE_RANGE_CLOEXEC))
@@ -171,7 +189,7 @@ static long close_range1(unsigned int first, unsigned int last, unsigned int fla
 
 int close_range(unsigned int first, unsigned int last, int flags)
 {
-	int own[2], n = gs_netpoll_fds(own);
+	int own[3], n = own_fds(own);
 	unsigned int lo = first;
 	long r = 0;
 
