@@ -1,4 +1,5 @@
-/* Address-keyed wait queues. May call: locks, proc (park/ready), timers, raw futex.
+/* Address-keyed wait queues. May call: locks, proc (park/ready), timers, pagemap, raw
+ * futex.
  *
  * A hashed table of buckets, each a FIFO list of parked Gs under a lock. A waiter checks the
  * word at its address under the bucket lock and parks with the lock released on g0 (the
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <linux/futex.h>
 
+#include "pagemap.h"
 #include "proc.h"
 #include "sema.h"
 #include "sys.h"
@@ -285,8 +287,10 @@ static void unlock_pair(struct bucket *a, struct bucket *b)
 		gs_unlock(&b->lock);
 }
 
-static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, bool shared, int nwake,
-			 int nmove, int check, uint32_t val)
+/* sema_requeue1: with canmove false, the Gs it would move are woken instead (a futex
+ * waiter allows for spurious wake-ups). */
+static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, bool shared, bool canmove,
+			 int nwake, int nmove, int check, uint32_t val)
 {
 	uintptr_t kf = key_of(from, shared), kt = key_of(to, shared);
 	struct bucket *bf = bucket_of(kf), *bt = bucket_of(kt);
@@ -299,7 +303,7 @@ static int sema_requeue1(_Atomic uint32_t *from, _Atomic uint32_t *to, bool shar
 		return -EAGAIN;
 	}
 	woken = take(bf, kf, nwake, GS_BITSET_ANY, &list);
-	nmoved = take(bf, kf, nmove, GS_BITSET_ANY, &moved);
+	nmoved = take(bf, kf, nmove, GS_BITSET_ANY, canmove ? &moved : &list);
 	for (struct g *gp = moved, *next; gp; gp = next) {
 		next = gp->waitnext;
 		atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
@@ -323,7 +327,7 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
 		    int check, uint32_t val)
 {
 	struct g *self = gs_acquirem();
-	int r = sema_requeue1(from, to, false, nwake, nmove, check, val);
+	int r = sema_requeue1(from, to, false, true, nwake, nmove, check, val);
 
 	gs_releasem(self);
 	return r;
@@ -332,8 +336,10 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
 int gs_sema_requeue_shared(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,
 			   int check, uint32_t val)
 {
+	/* a G moved where another process may wake the word would be out of its reach */
+	bool canmove = gs_page_private((const void *)to);
 	struct g *self = gs_acquirem();
-	int r = sema_requeue1(from, to, true, nwake, nmove, check, val);
+	int r = sema_requeue1(from, to, true, canmove, nwake, nmove, check, val);
 
 	gs_releasem(self);
 	return r;

@@ -44,7 +44,8 @@ int gs_sema_requeue(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int
  * for the program's non-private futex calls on addr: their waiters queue apart from the
  * private ones, and their wakes and requeues go on to the kernel (non-private) for what
  * they did not find parked here. A G may park on addr only if gs_page_private(addr): a
- * waker in another process could not reach it. */
+ * waker in another process could not reach it. For the same reason a requeue onto a word
+ * that is not wakes the Gs it would move there. */
 int gs_sema_wait_shared(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t deadline);
 int gs_sema_wake_shared(_Atomic uint32_t *addr, int n, uint32_t bits);
 int gs_sema_requeue_shared(_Atomic uint32_t *from, _Atomic uint32_t *to, int nwake, int nmove,

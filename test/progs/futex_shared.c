@@ -7,7 +7,8 @@
  *     one per waiter; then all are woken and joined;
  *   - the kernel keys non-private and private waiters of one word apart: a private wake
  *     finds no non-private waiter, nor the reverse; WAKE_BITSET wakes only matching bits;
- *     CMP_REQUEUE moves a waiter to another word, where a wake finds it;
+ *     CMP_REQUEUE moves a waiter to another word, where a wake finds it, and a waiter
+ *     moved onto MAP_SHARED memory is woken by a child process's wake there;
  *   - memory shared with a child process (MAP_SHARED anonymous, and a memfd): threads of
  *     the child wait on a word there and the parent's wakes must reach every one of them.
  * Counts of woken waiters are printed only where they do not depend on timing. */
@@ -170,6 +171,44 @@ static void keys(void)
 	printf("keys: cmp_requeue with a stale value: %ld, %s\n", r, strerror(errno));
 }
 
+/* requeue_out: a waiter requeued onto a word in MAP_SHARED memory must be in reach of a
+ * wake from another process there. */
+static void requeue_out(void)
+{
+	_Atomic uint32_t *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct timespec dl;
+	pthread_t t;
+	pid_t pid;
+	int r;
+
+	if (sh == MAP_FAILED) {
+		printf("FAIL requeue_out: mmap: %s\n", strerror(errno));
+		return;
+	}
+	atomic_store(sh, 0);
+	pthread_create(&t, NULL, plain_waiter, NULL);
+	while (futex(&word, FUTEX_CMP_REQUEUE, 0, 1, sh, 0) == 0)
+		pause_ms(1);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		futex(sh, FUTEX_WAKE, INT_MAX, 0, NULL, 0);
+		_exit(0);
+	}
+	waitpid(pid, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	r = pthread_timedjoin_np(t, NULL, &dl);
+	check(r == 0, "a waiter requeued onto MAP_SHARED memory woken by a child", r, 0);
+	if (r != 0) {
+		futex(sh, FUTEX_WAKE, INT_MAX, 0, NULL, 0);
+		pthread_join(t, NULL);
+	}
+	printf("keys: a waiter requeued onto MAP_SHARED memory was woken from another process\n");
+	munmap((void *)sh, 4096);
+}
+
 /* child_waits: in the child, CHILD_WAITERS threads wait on w; one byte to ready once all
  * have started. */
 static void child_waits(_Atomic uint32_t *w, int ready)
@@ -240,6 +279,7 @@ int main(void)
 
 	density();
 	keys();
+	requeue_out();
 	across("MAP_SHARED anonymous", -1);
 	if (mfd < 0 || ftruncate(mfd, 4096) != 0)
 		printf("FAIL memfd: %s\n", strerror(errno));
