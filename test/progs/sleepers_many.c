@@ -5,8 +5,12 @@
  * up. The output does not depend on the count. Then the order of wake-ups: 20 threads
  * sleep with clock_nanosleep(TIMER_ABSTIME) to CLOCK_MONOTONIC deadlines 25 ms apart,
  * given in reverse order of creation (absolute, so that the order does not depend on when
- * each thread got past the gate); each records itself on waking, and the record must be in
- * deadline order. Every thread has a 64 KiB stack. */
+ * each thread got past the gate); each records itself on waking. The record must be in
+ * deadline order under goshim with GOMAXPROCS=1, where it is certain: the one P runs the
+ * overdue timers in deadline order and then their Gs first in, first out. Natively, or
+ * with several Ps, a busy machine may hold a woken thread past the next deadline (a native
+ * run once recorded 19 18 17 16 15 14 13 6 7 3 ...), so there only all must wake. Every
+ * thread has a 64 KiB stack. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -123,13 +127,18 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-static long sleepers_wanted(int argc, char **argv)
+static int under_goshim(void)
 {
 	const char *preload = getenv("LD_PRELOAD");
 
+	return preload && strstr(preload, "libgoshim");
+}
+
+static long sleepers_wanted(int argc, char **argv)
+{
 	if (argc > 1)
 		return strtol(argv[1], NULL, 10);
-	return preload && strstr(preload, "libgoshim") ? GOSHIM_SLEEPERS : NATIVE_SLEEPERS;
+	return under_goshim() ? GOSHIM_SLEEPERS : NATIVE_SLEEPERS;
 }
 
 static void many(long n)
@@ -191,6 +200,8 @@ static void *ordered_sleeper(void *arg)
 
 static void ordered(void)
 {
+	const char *procs = getenv("GOMAXPROCS");
+	int must_order = under_goshim() && procs && strcmp(procs, "1") == 0;
 	pthread_t t[NORDER];
 	int in_order = 1;
 
@@ -204,9 +215,9 @@ static void ordered(void)
 		check(pthread_join(t[i], NULL) == 0, "pthread_join", i, 0);
 	for (int k = 0; k < NORDER; k++)
 		in_order &= order[k] == NORDER - 1 - k;
-	printf("%d sleepers with deadlines %d ms apart woke in deadline order: %s\n", NORDER, STEP_MS,
-	       in_order ? "yes" : "no");
-	if (!in_order) {
+	printf("%d sleepers with deadlines %d ms apart all woke: %s\n", NORDER, STEP_MS,
+	       norder == NORDER ? "yes" : "no");
+	if (must_order && !in_order) {
 		atomic_fetch_add(&nfail, 1);
 		printf("FAIL wake-up order:");
 		for (int k = 0; k < norder; k++)
