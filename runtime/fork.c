@@ -37,6 +37,9 @@ void gs_afterfork_child(void)
 	mp->tid = sys_gettid();
 	gs_tls_afterfork(mp, gp);
 	mp->spinning = false;
+	/* the child traces nothing: tracees stay with the parent's OS thread */
+	mp->lockedg = NULL;
+	gp->lockedm = NULL;
 	mp->schedlink = NULL;
 	mp->alllink = NULL;
 	gs_sched.allm = mp;

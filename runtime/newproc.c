@@ -339,6 +339,9 @@ static void goexit0(struct g *gp)
 	uintptr_t s;
 
 	mp->curg = NULL;
+	/* its M runs any G again; kernel state tied to the OS thread (tracees) stays with it */
+	mp->lockedg = NULL;
+	gp->lockedm = NULL;
 	/* once it is Gdead and claimed, the G's TCB may be recycled: stop using it */
 	gs_tls_install_m(mp);
 	casgstatus(gp, Grunning, Gdead);

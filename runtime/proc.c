@@ -438,15 +438,68 @@ __attribute__((noreturn)) void execute(struct m *mp, struct g *gp)
 	gs_gogo(&gp->sched);
 }
 
+/* stoplockedm parks mp, whose locked G is not running (it waits, or is queued), until
+ * startlockedm hands it a P to run that G on. Its own P, if it has one, goes to other Gs.
+ * Runs on g0. */
+static void stoplockedm(struct m *mp)
+{
+	if (mp->p) {
+		struct p *pp = releasep(mp);
+
+		if (!gs_sched_idle(pp) || atomic_load_explicit(&pp->timer0when, memory_order_relaxed)) {
+			startm(pp, false, false);
+		} else {
+			gs_lock(&gs_sched.lock);
+			pidleput(pp);
+			gs_unlock(&gs_sched.lock);
+		}
+	}
+	gs_tls_install_m(mp);
+	gs_sigmask_idle(mp);
+	gs_notesleep(&mp->park);
+	gs_noteclear(&mp->park);
+	acquirep(mp, mp->nextp);
+	mp->nextp = NULL;
+}
+
+/* startlockedm hands mp's P to the M gp is locked to, to run gp (which mp took off a run
+ * queue), and parks mp. Runs on g0. */
+static void startlockedm(struct m *mp, struct g *gp)
+{
+	struct m *lm = gp->lockedm;
+
+	lm->nextp = releasep(mp);
+	gs_notewakeup(&lm->park);
+	stopm(mp);
+}
+
 __attribute__((noreturn)) void schedule(struct m *mp)
 {
-	struct g *gp = findrunnable(mp);
+	struct g *gp;
 
-	if (mp->spinning)
-		resetspinning(mp);
-	else if (!runqempty(mp->p))	/* e.g. several Gs readied by netpoll or timers */
-		wakep(false);
-	execute(mp, gp);
+	for (;;) {
+		if (mp->lockedg) {
+			stoplockedm(mp);
+			execute(mp, mp->lockedg);
+		}
+		gp = findrunnable(mp);
+		if (mp->spinning)
+			resetspinning(mp);
+		else if (!runqempty(mp->p))	/* e.g. several Gs readied by netpoll or timers */
+			wakep(false);
+		if (gp->lockedm == NULL)
+			execute(mp, gp);
+		startlockedm(mp, gp);
+	}
+}
+
+void gs_lockosthread(void)
+{
+	struct g *gp = gs_acquirem();
+
+	gp->lockedm = gp->m;
+	gp->m->lockedg = gp;
+	gs_releasem(gp);
 }
 
 static void park_m(struct g *gp)

@@ -45,6 +45,12 @@ void gs_gosched(void);
  * waiting on the global queue. Runs on a G. */
 void gs_gopreempt(void);
 
+/* gs_lockosthread wires the running G to its M for the rest of its life, as Go's
+ * LockOSThread: for state the kernel keeps per OS thread, such as being a tracer (ptrace).
+ * The M then runs no other G; while the G waits, the M sleeps and its P goes to others.
+ * Runs on a G. */
+void gs_lockosthread(void);
+
 /* gs_gopark parks the running G, waiting for reason (shown by scheddetail). On g0, once
  * the G is Gwaiting, commit(gp, arg) decides: true keeps it parked until gs_goready, false
  * resumes it at once. Runs on a G. */

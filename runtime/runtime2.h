@@ -88,6 +88,7 @@ struct g {
 	_Atomic uint32_t status;	/* enum gstatus; casgstatus */
 	_Atomic uintptr_t joinstate;	/* enum joinstate or joiner G; see above */
 	struct m *m;			/* owner M; valid while Grunning */
+	struct m *lockedm;		/* owner G: the one M it may run on (gs_lockosthread) */
 	struct g *schedlink;		/* queue owner (global runq, free lists) */
 	bool (*parkfn)(struct g *, void *);	/* owner G, read by its g0 in park_m */
 	void *parkarg;
@@ -162,6 +163,7 @@ struct m {
 	uint64_t sigmask;		/* owner M: the signal mask loaded (sigmask.c) */
 	uint64_t fastrand;		/* owner M */
 	uint32_t idleyields;		/* owner M: yields it had no other G for */
+	struct g *lockedg;		/* owner M: the one G it runs, if any (gs_lockosthread) */
 	struct m *schedlink;		/* sched.lock */
 	struct m *alllink;		/* sched.lock: every M */
 };

@@ -22,7 +22,8 @@ __attribute__((noreturn)) static void run_or_queue(struct m *mp, struct g *gp)
 		acquirep(mp, pp);
 		execute(mp, gp);
 	}
-	stopm(mp);
+	if (mp->lockedg == NULL)	/* a locked M waits for its G in schedule */
+		stopm(mp);
 	schedule(mp);
 }
 

@@ -55,6 +55,7 @@ void gs_real_sys_resolve(void)
 	r->wait3 = need("wait3");
 	r->wait4 = need("wait4");
 	r->waitid = need("waitid");
+	r->ptrace = need("ptrace");
 	r->system = need("system");
 	r->pclose = need("pclose");
 	r->getaddrinfo = need("getaddrinfo");

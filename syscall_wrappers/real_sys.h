@@ -40,6 +40,7 @@ struct gs_real_sys {
 	pid_t (*wait3)(int *, int, struct rusage *);
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
+	long (*ptrace)(int, pid_t, void *, void *);
 	int (*system)(const char *);
 	int (*pclose)(FILE *);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *, struct addrinfo **);
