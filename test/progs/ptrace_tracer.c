@@ -2,9 +2,10 @@
  * and yields. Linux takes a tracee's requests only from the OS thread that attached it, so
  * under goshim the thread must stay on that OS thread (before goshim locked it, its
  * requests failed with ESRCH once it had moved). For PTRACE_SEIZE with PTRACE_INTERRUPT,
- * then for PTRACE_ATTACH: the child blocks reading a pipe; the tracer stops it, then 20
- * times waits on another thread and reads a word of the child's memory (PEEKDATA); then it
- * writes the word (POKEDATA) and detaches; the child, let go, exits with that word. */
+ * then for PTRACE_ATTACH: the child sets a word, says so on a pipe and blocks reading
+ * another; the tracer stops it, then 20 times waits on another thread and reads the word
+ * in the child's memory (PEEKDATA); then it writes the word (POKEDATA) and detaches; the
+ * child, let go, exits with that word. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -50,12 +51,12 @@ static void elsewhere(void)
 
 static void trace(const char *how, int seize)
 {
-	int go[2], status;
+	int go[2], ready[2], status;
 	long peeked = 0, bad = 0;
 	char c = 'g';
 	pid_t pid;
 
-	if (pipe(go) != 0) {
+	if (pipe(go) != 0 || pipe(ready) != 0) {
 		printf("FAIL pipe\n");
 		return;
 	}
@@ -63,10 +64,12 @@ static void trace(const char *how, int seize)
 	pid = fork();
 	if (pid == 0) {
 		secret = SECRET;
-		if (read(go[0], &c, 1) != 1)
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 			_exit(100);
 		_exit((int)secret);
 	}
+	if (read(ready[0], &c, 1) != 1)
+		printf("FAIL %s: the child did not start\n", how);
 	elsewhere();
 	if (seize) {
 		if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) != 0 ||
@@ -106,6 +109,8 @@ static void trace(const char *how, int seize)
 	       ROUNDS, WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status));
 	close(go[0]);
 	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
 }
 
 int main(void)
