@@ -10,11 +10,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static __thread int my_id;
 static atomic_int handled_by[8];
-static atomic_int stage;
+static atomic_int stage, spinning;
 static int p[2];
 
 static void on_usr1(int sig)
@@ -26,6 +27,7 @@ static void on_usr1(int sig)
 static void *spinner(void *arg)
 {
 	my_id = 1;
+	atomic_store(&spinning, 1);
 	while (atomic_load(&handled_by[1]) == 0)
 		;	/* running, no calls */
 	return arg;
@@ -40,7 +42,7 @@ static void *reader(void *arg)
 	my_id = 2;
 	atomic_store(&stage, 1);
 	r = read(p[0], &c, 1);
-	return (void *)(long)(r < 0 && errno == EINTR && atomic_load(&handled_by[2]) == 1);
+	return (void *)(long)(r < 0 && errno == EINTR && atomic_load(&handled_by[2]) >= 1);
 }
 
 static void *blocker(void *arg)
@@ -63,6 +65,7 @@ static void *blocker(void *arg)
 int main(void)
 {
 	struct sigaction sa;
+	struct timespec dl;
 	pthread_t t;
 	void *r;
 
@@ -73,7 +76,8 @@ int main(void)
 		return 1;
 
 	pthread_create(&t, NULL, spinner, NULL);
-	usleep(10000);
+	while (!atomic_load(&spinning))	/* my_id set: the handler counts for it */
+		usleep(1000);
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);
 	printf("running thread: handled by it: %s\n", atomic_load(&handled_by[1]) == 1 ? "yes" : "no");
@@ -81,9 +85,18 @@ int main(void)
 	pthread_create(&t, NULL, reader, NULL);
 	while (atomic_load(&stage) != 1)
 		usleep(1000);
-	usleep(20000);	/* into its read, likely; EINTR either way is what is checked */
-	pthread_kill(t, SIGUSR1);
-	pthread_join(t, &r);
+	/* Into its read, likely. A signal handled before the read leaves it blocked, so the
+	 * signal is sent again until the read has failed with EINTR. */
+	do {
+		usleep(20000);
+		pthread_kill(t, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_nsec += 50000000;
+		if (dl.tv_nsec >= 1000000000) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000;
+		}
+	} while (pthread_timedjoin_np(t, &r, &dl) == ETIMEDOUT);
 	printf("thread in read: EINTR after its handler: %s\n", r ? "yes" : "no");
 
 	pthread_create(&t, NULL, blocker, NULL);
