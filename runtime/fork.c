@@ -17,6 +17,7 @@
 #include "stack.h"
 #include "sys.h"
 #include "sysmon.h"
+#include "taskstate.h"
 #include "tls.h"
 #include "vfork.h"
 
@@ -77,5 +78,6 @@ void gs_afterfork_child(void)
 	gs_sema_afterfork();
 	gs_netpoll_afterfork();
 	gs_pagemap_afterfork();
+	gs_taskstate_afterfork();
 	gs_sysmon_afterfork();
 }

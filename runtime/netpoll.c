@@ -28,7 +28,7 @@
 #define FIRE_BATCH 32
 
 static struct {
-	_Atomic int32_t inited;		/* 0 no, 1 starting, 2 ready, -1 failed */
+	_Atomic bool inited;		/* from start-up on, and in a fork child once rebuilt */
 	int epfd, breakfd;		/* const once inited */
 	_Atomic uint32_t breaking;	/* a break is written and not yet read */
 	_Atomic int32_t waiters;	/* Gs in gs_pollwait_park */
@@ -57,20 +57,11 @@ int gs_highfd(int fd, bool keep)
 	return (int)r;
 }
 
-bool gs_netpoll_init(void)
+void gs_netpoll_init(void)
 {
-	int32_t zero = 0;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	long ep, bf;
 
-	if (atomic_load_explicit(&np.inited, memory_order_acquire) == 2)
-		return true;
-	if (!atomic_compare_exchange_strong_explicit(&np.inited, &zero, 1, memory_order_acquire,
-						     memory_order_acquire)) {
-		while (zero == 1)
-			zero = atomic_load_explicit(&np.inited, memory_order_acquire);
-		return zero == 2;
-	}
 	ep = sys_call6(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0, 0, 0, 0);
 	bf = sys_call6(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK, 0, 0, 0, 0);
 	if (ep < 0 || bf < 0)
@@ -80,13 +71,12 @@ bool gs_netpoll_init(void)
 	if (sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_ADD, np.breakfd, (long)&ev, 0, 0) != 0)
 		gs_fatal(2, "cannot register the netpoller's eventfd");
 	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_relaxed);
-	atomic_store_explicit(&np.inited, 2, memory_order_release);
-	return true;
+	atomic_store_explicit(&np.inited, true, memory_order_release);
 }
 
 bool gs_netpoll_inited(void)
 {
-	return atomic_load_explicit(&np.inited, memory_order_acquire) == 2;
+	return atomic_load_explicit(&np.inited, memory_order_acquire);
 }
 
 bool gs_netpoll_waiting(void)
@@ -138,8 +128,6 @@ int gs_pollfd_arm(struct gs_pollfd *pd, int fd)
 	};
 	long r = 0;
 
-	if (!gs_netpoll_init())
-		return -ENOMEM;
 	gs_lock(&pd->lock);
 	if (pd->fd != fd) {
 		r = sys_call6(SYS_epoll_ctl, np.epfd, EPOLL_CTL_ADD, fd, (long)&ev, 0, 0);
@@ -340,7 +328,8 @@ void gs_netpoll_afterfork(void)
 	np.freelock = (struct gs_lock){ 0 };
 	np.free = NULL;
 	gs_fixalloc_afterfork(&pdalloc);
-	atomic_store_explicit(&np.inited, 0, memory_order_release);
+	atomic_store_explicit(&np.inited, false, memory_order_release);
+	gs_netpoll_init();
 }
 
 void gs_pollfd_afterfork(struct gs_pollfd *pd)

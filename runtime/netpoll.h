@@ -88,9 +88,11 @@ void gs_pollwait_del(struct gs_pollfd *pd, struct gs_pollnode *node);
  * the caller lets go of what it holds, then acts on it). Runs on a G. */
 int gs_pollwait_park(struct gs_pollwait *w, int64_t deadline, const char *reason);
 
-/* gs_netpoll_init creates the epoll instance if it does not exist yet; false if it could
- * not. Raw system calls only: callable under a lock. */
-bool gs_netpoll_init(void);
+/* gs_netpoll_init creates the epoll instance and its eventfd, at numbers far above the
+ * program's. Runs while the process has one thread (start-up, a fork child): creating an
+ * fd takes the lowest free number for a moment, which a thread of the program could be
+ * about to get. */
+void gs_netpoll_init(void);
 
 /* gs_netpoll_fds stores the netpoller's own fds in fds, lowest first: how many (0 or 2). */
 int gs_netpoll_fds(int fds[2]);

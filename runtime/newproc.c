@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 
 #include "../asm/asm.h"
+#include "netpoll.h"
+#include "pagemap.h"
 #include "proc.h"
 #include "sigmask.h"
 #include "runq.h"
@@ -81,6 +83,8 @@ const char *gs_schedinit(int gomaxprocs)
 	gs_g1 = &g1;
 	gs_sched.allg = &g1;
 	atomic_store_explicit(&gs_sched.ngoroutines, 1, memory_order_relaxed);
+	gs_netpoll_init();
+	gs_pagemap_init();
 	return NULL;
 }
 

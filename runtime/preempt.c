@@ -1,6 +1,6 @@
 /* Preemption, after Go's preempt.go and signal_unix.go. May call: proc (gosched), raw
  * syscalls, libunwind (in the signal handler, with caching off so it allocates nothing),
- * and, on sysmon's own thread, open/read of /proc.
+ * taskstate.
  *
  * A safe point is an interrupted G running its own code: every frame from the interrupted
  * one down to the first goshim frame (the G's entry, or an interposed call that called the
@@ -10,8 +10,6 @@
 #define _GNU_SOURCE
 #include <cpuid.h>
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <link.h>
 #include <string.h>
 #include <ucontext.h>
@@ -24,6 +22,7 @@
 #include "preempt.h"
 #include "proc.h"
 #include "sys.h"
+#include "taskstate.h"
 #include "tls.h"
 
 #define MAX_RANGES 16
@@ -176,28 +175,6 @@ void gs_preempt_check_slow(struct g *gp)
 		return;
 	atomic_store_explicit(&gp->preempt, 0, memory_order_relaxed);
 	gs_gopreempt();
-}
-
-/* gs_on_cpu: preemption signals go only to threads on a CPU, since one asleep in a call
- * goshim could not interpose could see that call fail with EINTR, which it would not
- * natively. */
-bool gs_on_cpu(int32_t tid)
-{
-	char path[64], buf[256], *state;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	state = strrchr(buf, ')');
-	return state && state[1] == ' ' && state[2] == 'R';
 }
 
 void gs_preemptone(struct p *pp)

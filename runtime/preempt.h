@@ -32,10 +32,6 @@ void gs_preempt_kick(struct m *mp);
  * signal handler. */
 bool gs_preempt_signal(siginfo_t *si, void *uctx);
 
-/* gs_on_cpu says whether the kernel has thread tid running or runnable rather than asleep.
- * Runs on sysmon (it reads /proc). */
-bool gs_on_cpu(int32_t tid);
-
 /* gs_preempt_check yields if sysmon asked the running G to (the cooperative path, at
  * interposed calls). Runs on a G. */
 void gs_preempt_check_slow(struct g *gp);

@@ -20,6 +20,7 @@
 #include "sigmask.h"
 #include "sys.h"
 #include "sysmon.h"
+#include "taskstate.h"
 #include "throw.h"
 #include "timer.h"
 

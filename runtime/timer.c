@@ -137,7 +137,6 @@ void gs_timer_add(struct gs_timer *t)
 	update_when(pp);
 	gs_unlock(&pp->timerslock);
 	/* the M that parks the G wakes the netpoller if need be (park_m) */
-	gs_netpoll_init();
 	gs_releasem(self);
 }
 

@@ -87,6 +87,8 @@ static Suite *pagemap_suite(void)
 	Suite *s = suite_create("pagemap");
 	TCase *tc = tcase_create("core");
 
+	/* Check runs each test in a fork child */
+	tcase_add_checked_fixture(tc, gs_pagemap_afterfork, NULL);
 	tcase_add_test(tc, test_private_memory);
 	tcase_add_test(tc, test_not_private);
 	tcase_add_test(tc, test_afterfork);

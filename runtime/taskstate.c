@@ -1,0 +1,155 @@
+/* Whether one of goshim's OS threads is on a CPU, from /proc/self/task/TID/stat. May call:
+ * raw system calls, gs_hooks.newosthread. Only sysmon asks.
+ *
+ * Opening a file takes the lowest free fd number, and that is the number the program may
+ * be about to get from its own open, or have just closed and be checking with fcntl. So
+ * no thread that shares the program's fd table opens anything: the files are opened by a
+ * thread of goshim's, the reader, whose fd table is its own and starts empty. sysmon hands
+ * it a tid and sleeps until the answer is in. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+#include "sys.h"
+#include "taskstate.h"
+
+#define READER_STACK (64 * 1024)
+
+enum { Rnone, Rstarting, Rup, Rfailed };
+
+static struct {
+	_Atomic uint32_t state;		/* futex word: Rfailed holds until a fork */
+	_Atomic uint32_t asked;		/* futex word: bumped by sysmon with each question */
+	_Atomic uint32_t answered;	/* futex word: set to asked once the answer is in */
+	int32_t tid;			/* the question, published by asked */
+	bool running;			/* the answer, published by answered */
+} rd;
+
+/* close_listed closes every fd in this thread's table by its /proc listing; for kernels
+ * before 5.9, which unshare the table only as a copy of the program's. */
+static bool close_listed(void)
+{
+	char buf[2048];
+	long dir, n;
+
+	dir = sys_call6(SYS_openat, AT_FDCWD, (long)"/proc/thread-self/fd",
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (dir < 0)
+		return false;
+	while ((n = sys_call6(SYS_getdents64, dir, (long)buf, sizeof(buf), 0, 0, 0)) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			long fd = strtol(d->d_name, NULL, 10);
+
+			if (d->d_name[0] != '.' && fd != dir)
+				sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
+			off += d->d_reclen;
+		}
+	}
+	sys_call6(SYS_close, dir, 0, 0, 0, 0, 0);
+	return n == 0;
+}
+
+/* private_fds gives the calling thread an fd table of its own with nothing in it. On a
+ * failure after the unshare, the table may still hold the program's files: the thread must
+ * exit, to let them go. */
+static bool private_fds(void)
+{
+	if (sys_call6(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) == 0)
+		return true;
+	return sys_call6(SYS_unshare, CLONE_FILES, 0, 0, 0, 0, 0) == 0 && close_listed();
+}
+
+/* stat_running reads the state field of tid's stat: R is running or runnable. */
+static bool stat_running(int32_t tid)
+{
+	char path[64], buf[256], *state;
+	long fd, n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = sys_call6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return false;
+	n = sys_call6(SYS_read, fd, (long)buf, sizeof(buf) - 1, 0, 0, 0);
+	sys_call6(SYS_close, fd, 0, 0, 0, 0, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	state = strrchr(buf, ')');	/* the name before it may hold anything */
+	return state && state[1] == ' ' && state[2] == 'R';
+}
+
+static void *reader_main(void *arg)
+{
+	bool ok;
+	uint32_t seen = 0;
+
+	(void)arg;
+	/* the program's signals are never delivered here */
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&(uint64_t){ ~0ull }, 0, 8, 0, 0);
+	ok = private_fds();
+	atomic_store_explicit(&rd.state, ok ? Rup : Rfailed, memory_order_release);
+	sys_futex(&rd.state, FUTEX_WAKE_PRIVATE, 1, NULL);
+	if (!ok)
+		return NULL;
+	for (;;) {
+		uint32_t a;
+
+		while ((a = atomic_load_explicit(&rd.asked, memory_order_acquire)) == seen)
+			sys_futex(&rd.asked, FUTEX_WAIT_PRIVATE, seen, NULL);
+		rd.running = stat_running(rd.tid);
+		seen = a;
+		atomic_store_explicit(&rd.answered, a, memory_order_release);
+		sys_futex(&rd.answered, FUTEX_WAKE_PRIVATE, 1, NULL);
+	}
+	return NULL;
+}
+
+/* reader_up starts the reader the first time it is wanted (after a fork, again). */
+static bool reader_up(void)
+{
+	uint32_t s = atomic_load_explicit(&rd.state, memory_order_acquire);
+
+	if (s == Rnone) {
+		atomic_store_explicit(&rd.state, Rstarting, memory_order_relaxed);
+		if (gs_hooks.newosthread(reader_main, NULL, READER_STACK) != 0)
+			atomic_store_explicit(&rd.state, Rfailed, memory_order_relaxed);
+		while ((s = atomic_load_explicit(&rd.state, memory_order_acquire)) == Rstarting)
+			sys_futex(&rd.state, FUTEX_WAIT_PRIVATE, Rstarting, NULL);
+	}
+	return s == Rup;
+}
+
+/* Without a reader every thread counts as off a CPU: sysmon then takes the P of a G that
+ * runs too long instead of signalling it, which keeps every other G going. */
+bool gs_on_cpu(int32_t tid)
+{
+	uint32_t a, got;
+
+	if (!reader_up())
+		return false;
+	rd.tid = tid;
+	a = atomic_fetch_add_explicit(&rd.asked, 1, memory_order_release) + 1;
+	sys_futex(&rd.asked, FUTEX_WAKE_PRIVATE, 1, NULL);
+	while ((got = atomic_load_explicit(&rd.answered, memory_order_acquire)) != a)
+		sys_futex(&rd.answered, FUTEX_WAIT_PRIVATE, got, NULL);
+	return rd.running;
+}
+
+void gs_taskstate_afterfork(void)
+{
+	atomic_store_explicit(&rd.state, Rnone, memory_order_relaxed);
+	atomic_store_explicit(&rd.asked, 0, memory_order_relaxed);
+	atomic_store_explicit(&rd.answered, 0, memory_order_relaxed);
+}
