@@ -1,11 +1,12 @@
 /* Whether one of goshim's OS threads is on a CPU, from /proc/self/task/TID/stat. May call:
- * raw system calls, gs_hooks.newosthread. Only sysmon asks.
+ * raw system calls, gs_hooks.newosthread, gs_nanotime. Only sysmon asks.
  *
  * Opening a file takes the lowest free fd number, and that is the number the program may
  * be about to get from its own open, or have just closed and be checking with fcntl. So
  * no thread that shares the program's fd table opens anything: the files are opened by a
  * thread of goshim's, the reader, whose fd table is its own and starts empty. sysmon hands
- * it a tid and sleeps until the answer is in. */
+ * it a tid and sleeps until the answer is in, or ANSWER_WAIT has passed: on a busy machine
+ * the reader may wait for a CPU, and sysmon must go on with its rounds. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,8 +24,10 @@
 #include "proc.h"
 #include "sys.h"
 #include "taskstate.h"
+#include "timer.h"
 
 #define READER_STACK (64 * 1024)
+#define ANSWER_WAIT 1000000ll	/* ns */
 
 enum { Rnone, Rstarting, Rup, Rfailed };
 
@@ -32,8 +35,8 @@ static struct {
 	_Atomic uint32_t state;		/* futex word: Rfailed holds until a fork */
 	_Atomic uint32_t asked;		/* futex word: bumped by sysmon with each question */
 	_Atomic uint32_t answered;	/* futex word: set to asked once the answer is in */
-	int32_t tid;			/* the question, published by asked */
-	bool running;			/* the answer, published by answered */
+	_Atomic int32_t tid;		/* the question, published by asked */
+	_Atomic bool running;		/* the answer, published by answered */
 } rd;
 
 /* close_listed closes every fd in this thread's table by its /proc listing; for kernels
@@ -108,7 +111,9 @@ static void *reader_main(void *arg)
 
 		while ((a = atomic_load_explicit(&rd.asked, memory_order_acquire)) == seen)
 			sys_futex(&rd.asked, FUTEX_WAIT_PRIVATE, seen, NULL);
-		rd.running = stat_running(rd.tid);
+		atomic_store_explicit(&rd.running,
+				      stat_running(atomic_load_explicit(&rd.tid, memory_order_relaxed)),
+				      memory_order_relaxed);
 		seen = a;
 		atomic_store_explicit(&rd.answered, a, memory_order_release);
 		sys_futex(&rd.answered, FUTEX_WAKE_PRIVATE, 1, NULL);
@@ -116,8 +121,24 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* reader_up starts the reader the first time it is wanted (after a fork, again). */
-static bool reader_up(void)
+/* sleep_on waits on word while it holds val, until deadline (gs_nanotime); false once the
+ * deadline has passed. */
+static bool sleep_on(_Atomic uint32_t *word, uint32_t val, int64_t deadline)
+{
+	int64_t left = deadline - gs_nanotime();
+	struct timespec ts;
+
+	if (left <= 0)
+		return false;
+	ts.tv_sec = left / 1000000000;
+	ts.tv_nsec = left % 1000000000;
+	sys_futex(word, FUTEX_WAIT_PRIVATE, val, &ts);
+	return true;
+}
+
+/* reader_state starts the reader the first time it is wanted (after a fork, again), and
+ * waits until deadline for it to be up. */
+static uint32_t reader_state(int64_t deadline)
 {
 	uint32_t s = atomic_load_explicit(&rd.state, memory_order_acquire);
 
@@ -125,26 +146,32 @@ static bool reader_up(void)
 		atomic_store_explicit(&rd.state, Rstarting, memory_order_relaxed);
 		if (gs_hooks.newosthread(reader_main, NULL, READER_STACK) != 0)
 			atomic_store_explicit(&rd.state, Rfailed, memory_order_relaxed);
-		while ((s = atomic_load_explicit(&rd.state, memory_order_acquire)) == Rstarting)
-			sys_futex(&rd.state, FUTEX_WAIT_PRIVATE, Rstarting, NULL);
 	}
-	return s == Rup;
+	while ((s = atomic_load_explicit(&rd.state, memory_order_acquire)) == Rstarting &&
+	       sleep_on(&rd.state, Rstarting, deadline))
+		;
+	return s;
 }
 
-/* Without a reader every thread counts as off a CPU: sysmon then takes the P of a G that
- * runs too long instead of signalling it, which keeps every other G going. */
+/* A reader that is late counts the thread as on a CPU: that only puts a steal off to a
+ * later round. Without a reader at all every thread counts as off one: sysmon then takes
+ * the P of a G that runs too long instead of signalling it, which keeps every other G
+ * going. */
 bool gs_on_cpu(int32_t tid)
 {
-	uint32_t a, got;
+	int64_t deadline = gs_nanotime() + ANSWER_WAIT;
+	uint32_t s = reader_state(deadline), a, got;
 
-	if (!reader_up())
-		return false;
-	rd.tid = tid;
+	if (s != Rup)
+		return s == Rstarting;
+	atomic_store_explicit(&rd.tid, tid, memory_order_relaxed);
 	a = atomic_fetch_add_explicit(&rd.asked, 1, memory_order_release) + 1;
 	sys_futex(&rd.asked, FUTEX_WAKE_PRIVATE, 1, NULL);
-	while ((got = atomic_load_explicit(&rd.answered, memory_order_acquire)) != a)
-		sys_futex(&rd.answered, FUTEX_WAIT_PRIVATE, got, NULL);
-	return rd.running;
+	while ((got = atomic_load_explicit(&rd.answered, memory_order_acquire)) != a) {
+		if (!sleep_on(&rd.answered, got, deadline))
+			return true;
+	}
+	return atomic_load_explicit(&rd.running, memory_order_relaxed);
 }
 
 void gs_taskstate_afterfork(void)
