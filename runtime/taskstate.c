@@ -153,23 +153,23 @@ static uint32_t reader_state(int64_t deadline)
 	return s;
 }
 
-/* A reader that is late counts the thread as on a CPU: that only puts a steal off to a
- * later round. Without a reader at all every thread counts as off one: sysmon then takes
- * the P of a G that runs too long instead of signalling it, which keeps every other G
- * going. */
+/* Only a thread the reader saw running counts as on a CPU. One asleep in a call goshim did
+ * not interpose must not get a preemption signal (the call could fail with EINTR), so a
+ * late answer, or none (no reader), counts as off a CPU: sysmon then may take the P of a
+ * G that merely waits for a CPU, which costs an M but nothing the program can see. */
 bool gs_on_cpu(int32_t tid)
 {
 	int64_t deadline = gs_nanotime() + ANSWER_WAIT;
 	uint32_t s = reader_state(deadline), a, got;
 
 	if (s != Rup)
-		return s == Rstarting;
+		return false;
 	atomic_store_explicit(&rd.tid, tid, memory_order_relaxed);
 	a = atomic_fetch_add_explicit(&rd.asked, 1, memory_order_release) + 1;
 	sys_futex(&rd.asked, FUTEX_WAKE_PRIVATE, 1, NULL);
 	while ((got = atomic_load_explicit(&rd.answered, memory_order_acquire)) != a) {
 		if (!sleep_on(&rd.answered, got, deadline))
-			return true;
+			return false;
 	}
 	return atomic_load_explicit(&rd.running, memory_order_relaxed);
 }
