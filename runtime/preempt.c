@@ -185,7 +185,7 @@ void gs_preemptone(struct p *pp)
 	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning)
 		return;
 	atomic_store_explicit(&gp->preempt, 1, memory_order_relaxed);
-	if (gs_on_cpu(mp->tid))
+	if (gs_task_cpu(mp->tid) == Ton)
 		gs_preempt_kick(mp);
 }
 

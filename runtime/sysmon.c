@@ -72,7 +72,8 @@ static bool steal(struct p *pp)
 	uint32_t s = Prunning;
 
 	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
-	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) || gs_on_cpu(mp->tid))
+	    atomic_load_explicit(&gp->inruntime, memory_order_relaxed) ||
+	    gs_task_cpu(mp->tid) != Toff)
 		return false;
 	if (!atomic_compare_exchange_strong_explicit(&pp->status, &s, Pstealing,
 						     memory_order_seq_cst, memory_order_relaxed))

@@ -153,25 +153,28 @@ static uint32_t reader_state(int64_t deadline)
 	return s;
 }
 
-/* Only a thread the reader saw running counts as on a CPU. One asleep in a call goshim did
- * not interpose must not get a preemption signal (the call could fail with EINTR), so a
- * late answer, or none (no reader), counts as off a CPU: sysmon then may take the P of a
- * G that merely waits for a CPU, which costs an M but nothing the program can see. */
-bool gs_on_cpu(int32_t tid)
+/* A late answer, or none while the reader starts, is Tunknown: sysmon then neither signals
+ * the thread (asleep in a call goshim did not interpose, it could see EINTR) nor takes its
+ * P (a G running its own code would run on without one, where sysmon never preempts it);
+ * it asks again next round. Without a reader at all, sysmon reads the file itself: its fd
+ * may then take one of the program's numbers for a moment. */
+enum gs_taskcpu gs_task_cpu(int32_t tid)
 {
 	int64_t deadline = gs_nanotime() + ANSWER_WAIT;
 	uint32_t s = reader_state(deadline), a, got;
 
+	if (s == Rfailed)
+		return stat_running(tid) ? Ton : Toff;
 	if (s != Rup)
-		return false;
+		return Tunknown;
 	atomic_store_explicit(&rd.tid, tid, memory_order_relaxed);
 	a = atomic_fetch_add_explicit(&rd.asked, 1, memory_order_release) + 1;
 	sys_futex(&rd.asked, FUTEX_WAKE_PRIVATE, 1, NULL);
 	while ((got = atomic_load_explicit(&rd.answered, memory_order_acquire)) != a) {
 		if (!sleep_on(&rd.answered, got, deadline))
-			return false;
+			return Tunknown;
 	}
-	return atomic_load_explicit(&rd.running, memory_order_relaxed);
+	return atomic_load_explicit(&rd.running, memory_order_relaxed) ? Ton : Toff;
 }
 
 void gs_taskstate_afterfork(void)

@@ -6,11 +6,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* gs_on_cpu says whether the kernel has thread tid running or runnable rather than asleep.
- * Preemption signals go only to threads on a CPU, since one asleep in a call goshim could
- * not interpose could see that call fail with EINTR, which it would not natively. Runs on
- * sysmon. */
-bool gs_on_cpu(int32_t tid);
+enum gs_taskcpu { Tunknown, Ton, Toff };
+
+/* gs_task_cpu says whether the kernel has thread tid running or runnable (Ton) or asleep
+ * (Toff), or that it could not learn which in time (Tunknown). Preemption signals go only
+ * to threads on a CPU, since one asleep in a call goshim could not interpose could see
+ * that call fail with EINTR, which it would not natively. Runs on sysmon. */
+enum gs_taskcpu gs_task_cpu(int32_t tid);
 
 /* gs_taskstate_afterfork forgets the parent's reader thread. Runs in a fork child. */
 void gs_taskstate_afterfork(void);
