@@ -134,4 +134,15 @@ gs_preempt_asm:
 	.cfi_endproc
 	.size	gs_preempt_asm, .-gs_preempt_asm
 
+/* gs_sigreturn returns from a signal handler goshim installed with rt_sigaction itself (the
+ * C library's sigaction refuses its own signals): SA_RESTORER must name one. */
+	.globl	gs_sigreturn
+	.hidden	gs_sigreturn
+	.type	gs_sigreturn, @function
+gs_sigreturn:
+	movq	$15, %rax	/* SYS_rt_sigreturn */
+	syscall
+	ud2
+	.size	gs_sigreturn, .-gs_sigreturn
+
 	.section .note.GNU-stack,"",@progbits

@@ -5,10 +5,11 @@
  * sysmon thread are gone, perhaps in the middle of changing runtime state under a lock.
  * So nothing is trusted: each lock is reset to unlocked, each shared list to the one M,
  * G and P that are left (other Gs' memory is leaked, as their stacks are natively), the
- * timer heaps and wait queues are emptied (their Gs are gone), and the netpoller and
- * sysmon start afresh when next needed. */
+ * timer heaps and wait queues are emptied (their Gs are gone), the netpoller is built
+ * anew, and sysmon starts afresh when next needed. */
 #include <string.h>
 
+#include "allthreads.h"
 #include "netpoll.h"
 #include "pagemap.h"
 #include "proc.h"
@@ -79,5 +80,6 @@ void gs_afterfork_child(void)
 	gs_netpoll_afterfork();
 	gs_pagemap_afterfork();
 	gs_taskstate_afterfork();
+	gs_allthreads_afterfork();
 	gs_sysmon_afterfork();
 }

@@ -2,7 +2,7 @@
  *
  * The kernel's mask belongs to the OS thread. An M loads the mask of the G it is about to
  * run when another is loaded (one rt_sigprocmask, only for programs that use masks), and
- * blocks everything while idle. A signal the running G blocks, and that no other running
+ * blocks everything but glibc's own two signals while idle. A signal the running G blocks, and that no other running
  * G takes, stays pending in the process until a G that does not block it runs or
  * sigwait()s for it, as it would natively. goshim's preemption signal is never blocked
  * in the kernel, whatever the G's mask says.
@@ -25,13 +25,16 @@
 _Atomic bool gs_sigmask_on;
 _Atomic uint64_t gs_sa_restart;
 
-static const uint64_t all = ~0ull;
+/* every signal but glibc's own two (SIGCANCEL, SIGSETXID), which no thread blocks: a
+ * credential change signals every thread (allthreads.c) */
+static const uint64_t all = ~(3ull << 31);
 
-/* kernel_mask is what an M loads for mask: all but the preemption signal. */
+/* kernel_mask is what an M loads for mask: all but the preemption signal and glibc's. */
 static uint64_t kernel_mask(uint64_t mask)
 {
 	int sig = atomic_load_explicit(&gs_preempt_signo, memory_order_relaxed);
 
+	mask &= all;
 	return sig > 0 ? mask & ~(1ull << (sig - 1)) : mask;
 }
 

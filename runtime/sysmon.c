@@ -307,8 +307,10 @@ static void *sysmon_main(void *arg)
 	int idle = 0;
 
 	(void)arg;
-	/* sysmon never runs the program's signal handlers */
-	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&(uint64_t){ ~0ull }, 0, 8, 0, 0);
+	/* sysmon never runs the program's signal handlers; glibc's own two it takes, as
+	 * every thread must (a credential change needs this one too) */
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&(uint64_t){ ~(3ull << 31) }, 0, 8, 0,
+		  0);
 	for (;;) {
 		int64_t now = gs_nanotime();
 		int64_t sleep = delay;

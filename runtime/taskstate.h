@@ -1,5 +1,5 @@
-/* Whether goshim's OS threads are on a CPU, asked of the kernel without opening an fd that
- * the program could see. */
+/* What the kernel says of the process's OS threads, asked without opening an fd that the
+ * program could see. */
 #ifndef GS_TASKSTATE_H
 #define GS_TASKSTATE_H
 
@@ -13,6 +13,13 @@ enum gs_taskcpu { Tunknown, Ton, Toff };
  * to threads on a CPU, since one asleep in a call goshim could not interpose could see
  * that call fail with EINTR, which it would not natively. Runs on sysmon. */
 enum gs_taskcpu gs_task_cpu(int32_t tid);
+
+/* gs_taskstate_start starts the thread that reads /proc, unless it runs already. */
+void gs_taskstate_start(void);
+
+/* gs_task_list stores in list the tids of the process's threads: how many (more than max
+ * if they did not fit), -1 if /proc cannot be read. */
+int gs_task_list(int32_t *list, int max);
 
 /* gs_taskstate_afterfork forgets the parent's reader thread. Runs in a fork child. */
 void gs_taskstate_afterfork(void);

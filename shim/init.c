@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "../runtime/allthreads.h"
 #include "../runtime/sysmon.h"
 #include "../runtime/throw.h"
 #include "../runtime/tls.h"
@@ -26,7 +27,9 @@ static int newosthread(void *(*fn)(void *), void *arg, size_t stacksize)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, stacksize);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	gs_allthreads_lock();
 	err = real()->pthread_create(&t, &attr, fn, arg);
+	gs_allthreads_unlock();
 	pthread_attr_destroy(&attr);
 	return err;
 }
