@@ -12,7 +12,8 @@ real_need redis-server redis-cli redis-benchmark || exit 1
 real_dynamic "$(command -v redis-server)" || exit 1
 
 readonly clients=50
-if ((REAL_QUICK)); then requests=500; nkeys=10000; else requests=5000; nkeys=100000; fi
+# The benchmark's limit only guards against hangs: it takes seconds.
+if ((REAL_QUICK)); then requests=500; nkeys=10000; benchlimit=120; else requests=5000; nkeys=100000; benchlimit=600; fi
 
 server=""	# the running server's pid (its timeout's), "" when none
 # Never leave a server behind, even when the script is killed.
@@ -57,9 +58,12 @@ fetch() {
 		} }' | redis-cli -p "$1"
 }
 
-# info PORT FIELD: FIELD of the server's INFO.
+# info PORT FIELD: FIELD of the server's INFO; fails if the server does not answer
+# within 20 s.
 info() {
-	redis-cli -p "$1" info | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
+	local out
+	out=$(timeout -k 5 20 redis-cli -p "$1" info) || return 1
+	tr -d '\r' <<<"$out" | awk -F: -v f="$2" '$1 == f { print $2 }'
 }
 
 # start MODE PORT DUMP LOG: starts redis-server in MODE in the background on
@@ -106,13 +110,15 @@ stop() {
 # bgsave PORT BENCH DUMP: once redis-benchmark (pid BENCH) has connected its
 # clients, BGSAVE, and waits at most 60 s for it to end; prints why it failed.
 bgsave() {
-	local i
+	local i n
 	for ((i = 0; i < 200; i++)); do
-		[[ $(info "$1" connected_clients) -gt 1 ]] && break
+		n=$(info "$1" connected_clients) ||
+			{ echo "the server did not answer INFO within 20 s"; return; }
+		((${n:-0} > 1)) && break
 		kill -0 "$2" 2>/dev/null || { echo "redis-benchmark ended before BGSAVE"; return; }
 		sleep 0.05
 	done
-	[[ $(redis-cli -p "$1" bgsave) == "Background saving started" ]] ||
+	[[ $(timeout -k 5 20 redis-cli -p "$1" bgsave) == "Background saving started" ]] ||
 		{ echo "BGSAVE did not start"; return; }
 	for ((i = 0; i < 600; i++)); do
 		[[ $(info "$1" rdb_bgsave_in_progress) == 0 ]] && break
@@ -122,6 +128,22 @@ bgsave() {
 	[[ $(info "$1" rdb_last_bgsave_status) == ok ]] ||
 		echo "rdb_last_bgsave_status \"$(info "$1" rdb_last_bgsave_status)\""
 	[[ -s $3 ]] || echo "no $3 after BGSAVE"
+}
+
+# dump MODE: a server that stopped answering gets SIGQUIT, so goshim prints every
+# thread's state and stack into server.MODE.out; the start of that goes to stderr, for a
+# failure seen only in a log. The signal goes to the server itself: timeout, sent one,
+# would pass it on twice (to the server and to its process group).
+dump() {
+	local i pid
+	pid=$(<"/proc/$server/task/$server/children")
+	kill -QUIT $pid 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$server" 2>/dev/null || break
+		sleep 0.1
+	done
+	real_fail "$1" "the server hung; goshim's SIGQUIT dump is in server.$1.out"
+	sed -n 1,120p "server.$1.out" | sed 's/^/    /' >&2
 }
 
 # rps MODE TEST: the requests per second of TEST in MODE's benchmark CSV.
@@ -142,7 +164,7 @@ serve() {
 	dataset_resp | redis-cli -p "$port" --pipe >"pipe.$mode.out" 2>&1
 	grep -q "errors: 0, replies: $nkeys\$" "pipe.$mode.out" ||
 		real_fail "$mode" "redis-cli --pipe: $(tail -n1 "pipe.$mode.out")"
-	timeout -k 10 600 redis-benchmark -p "$port" -t set,get,lpush,incr -n $requests \
+	timeout -k 10 $benchlimit redis-benchmark -p "$port" -t set,get,lpush,incr -n $requests \
 		-c $clients -P 1 --csv >"bench.$mode.csv" 2>"bench.$mode.err" &
 	bench=$!
 	why=$(bgsave "$port" $bench "dump.$mode.rdb")
@@ -150,6 +172,7 @@ serve() {
 	wait $bench
 	status=$?
 	((status == 0)) || real_fail "$mode" "redis-benchmark: $(real_describe $status)"
+	((status == 124)) && [[ $mode != native ]] && dump "$mode"
 	for t in SET GET LPUSH INCR; do
 		[[ $(rps "$mode" $t) =~ ^[0-9.]+$ ]] || real_fail "$mode" "no $t rate in the benchmark's CSV"
 	done
