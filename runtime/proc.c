@@ -220,6 +220,7 @@ void stopm(struct m *mp)
 	mput(mp);
 	gs_unlock(&gs_sched.lock);
 	gs_notesleep(&mp->park);
+	gs_sigmask_awake(mp);
 	gs_noteclear(&mp->park);
 	acquirep(mp, mp->nextp);
 	mp->nextp = NULL;
@@ -333,6 +334,7 @@ static bool netpoll_sleep(struct m *mp)
 	}
 	gs_tls_install_m(mp);
 	n = gs_netpoll_wait(ev, POLL_BATCH, delay, gs_sigmask_idle(mp));
+	gs_sigmask_awake(mp);
 	gs_signal_redirect_run();
 	atomic_store_explicit(&gs_sched.polluntil, 0, memory_order_relaxed);
 	atomic_store_explicit(&gs_sched.lastpoll, gs_nanotime(), memory_order_seq_cst);
@@ -457,6 +459,7 @@ static void stoplockedm(struct m *mp)
 	gs_tls_install_m(mp);
 	gs_sigmask_idle(mp);
 	gs_notesleep(&mp->park);
+	gs_sigmask_awake(mp);
 	gs_noteclear(&mp->park);
 	acquirep(mp, mp->nextp);
 	mp->nextp = NULL;
@@ -638,6 +641,7 @@ void *gs_mstart(void *arg)
 	mp->g0sp = ((uintptr_t)__builtin_frame_address(0) - 512) & ~(uintptr_t)15;
 	gs_altstack();
 	gs_notesleep(&mp->park);
+	gs_sigmask_awake(mp);
 	gs_noteclear(&mp->park);
 	acquirep(mp, mp->nextp);
 	mp->nextp = NULL;

@@ -161,6 +161,8 @@ struct m {
 	_Atomic uint32_t park;		/* note: stopm sleeps on it */
 	int32_t tid;			/* const after mstart */
 	uint64_t sigmask;		/* owner M: the signal mask loaded (sigmask.c) */
+	_Atomic bool asleep;		/* idle, past its last mask change before it sleeps */
+	_Atomic bool remasked;		/* a signal blocked everything: sigmask is stale */
 	uint64_t fastrand;		/* owner M */
 	uint32_t idleyields;		/* owner M: yields it had no other G for */
 	struct g *lockedg;		/* owner M: the one G it runs, if any (gs_lockosthread) */

@@ -10,7 +10,11 @@
  * Redirects: a program's handler that runs on an idle M for a signal sent to the process
  * (a G running its own code would have taken it itself) leaves the interruption a blocked
  * thread would have seen natively to sysmon, which picks the G and interrupts its wait. */
+#include <errno.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <string.h>
+#include <ucontext.h>
 
 #include "netpoll.h"
 #include "preempt.h"
@@ -29,6 +33,11 @@ _Atomic uint64_t gs_sa_restart;
  * credential change signals every thread (allthreads.c) */
 static const uint64_t all = ~(3ull << 31);
 
+#define REMASK_MAGIC 0x67736d6b	/* si_value of remask_idle's signals */
+#define REMASK_WAIT 10000000	/* ns: how long the first mask change waits for them */
+
+static _Atomic uint32_t remasks;	/* futex word: Ms remask_idle's signal reached */
+
 /* kernel_mask is what an M loads for mask: all but the preemption signal and glibc's. */
 static uint64_t kernel_mask(uint64_t mask)
 {
@@ -40,17 +49,82 @@ static uint64_t kernel_mask(uint64_t mask)
 
 static void load(struct m *mp, uint64_t mask)
 {
-	if (mp->sigmask == mask)
+	if (mp->sigmask == mask && !atomic_load_explicit(&mp->remasked, memory_order_relaxed))
 		return;
-	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
-	mp->sigmask = mask;
+	/* again if gs_sigmask_remask blocked everything meanwhile */
+	do {
+		atomic_store_explicit(&mp->remasked, false, memory_order_relaxed);
+		sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
+		mp->sigmask = mask;
+	} while (atomic_load_explicit(&mp->remasked, memory_order_relaxed));
+}
+
+/* remask_idle: an M without a G has the mask of the last G it ran, or none if it went to
+ * sleep before this first mask change; the kernel could hand it a signal every G blocks
+ * (whose default action would then end the process). Each such M gets a signal whose
+ * handler makes it block everything (gs_sigmask_remask), and the change waits, a while
+ * at most, until they all have. An M running a G has that G's mask, as it should. */
+static void remask_idle(struct m *self)
+{
+	int32_t pid = (int32_t)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	struct timespec wait = { 0, REMASK_WAIT };
+	uint32_t sent = 0, done;
+
+	atomic_store_explicit(&remasks, 0, memory_order_relaxed);
+	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
+		siginfo_t si;
+
+		if (mp == self || mp->tid == 0 ||
+		    (!atomic_load_explicit(&mp->asleep, memory_order_seq_cst) && mp->curg))
+			continue;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = atomic_load_explicit(&gs_preempt_signo, memory_order_relaxed);
+		si.si_code = SI_QUEUE;
+		si.si_pid = pid;
+		si.si_value.sival_int = REMASK_MAGIC;
+		if (sys_call6(SYS_rt_tgsigqueueinfo, pid, mp->tid, si.si_signo, (long)&si, 0, 0) == 0)
+			sent++;
+	}
+	while ((done = atomic_load_explicit(&remasks, memory_order_acquire)) < sent) {
+		if (sys_futex(&remasks, FUTEX_WAIT_PRIVATE, done, &wait) == -ETIMEDOUT)
+			break;
+	}
 }
 
 void gs_sigmask_set(struct g *gp, uint64_t mask)
 {
 	gp->sigmask = mask;
-	atomic_store_explicit(&gs_sigmask_on, true, memory_order_relaxed);
+	/* seq_cst pairs with gs_sigmask_idle: a sleeper sees the flag, or is seen asleep */
+	if (!atomic_exchange_explicit(&gs_sigmask_on, true, memory_order_seq_cst))
+		remask_idle(gp->m);
 	load(gp->m, kernel_mask(mask));
+}
+
+bool gs_sigmask_remask(siginfo_t *si, void *uctx)
+{
+	int32_t tid;
+
+	if (si->si_code != SI_QUEUE || si->si_value.sival_int != REMASK_MAGIC ||
+	    si->si_pid != sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0))
+		return false;
+	tid = sys_gettid();
+	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
+		if (mp->tid != tid)
+			continue;
+		/* asleep, the M changes no mask of its own until it wakes; running its
+		 * scheduler, it may be inside load(), which then loads its mask again */
+		if (atomic_load_explicit(&mp->asleep, memory_order_relaxed)) {
+			memcpy(&((ucontext_t *)uctx)->uc_sigmask, &all, sizeof(all));
+			mp->sigmask = all;
+		} else if (mp->curg == NULL) {
+			memcpy(&((ucontext_t *)uctx)->uc_sigmask, &all, sizeof(all));
+			atomic_store_explicit(&mp->remasked, true, memory_order_relaxed);
+		}
+		break;
+	}
+	atomic_fetch_add_explicit(&remasks, 1, memory_order_release);
+	sys_futex(&remasks, FUTEX_WAKE_PRIVATE, 1, NULL);
+	return true;
 }
 
 void gs_sigmask_load(struct m *mp, struct g *gp)
@@ -61,10 +135,16 @@ void gs_sigmask_load(struct m *mp, struct g *gp)
 
 const uint64_t *gs_sigmask_idle(struct m *mp)
 {
-	if (!atomic_load_explicit(&gs_sigmask_on, memory_order_relaxed))
+	atomic_store_explicit(&mp->asleep, true, memory_order_seq_cst);
+	if (!atomic_load_explicit(&gs_sigmask_on, memory_order_seq_cst))
 		return NULL;
 	load(mp, all);
 	return &all;
+}
+
+void gs_sigmask_awake(struct m *mp)
+{
+	atomic_store_explicit(&mp->asleep, false, memory_order_relaxed);
 }
 
 void gs_sigmask_mstart(struct m *mp)

@@ -2,6 +2,7 @@
 #ifndef GS_SIGMASK_H
 #define GS_SIGMASK_H
 
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,14 @@ void gs_sigmask_mstart(struct m *mp);
  * an idle M. *all is the mask to pass to a call that sleeps with one (epoll_pwait), or
  * NULL when masks are not in use. */
 const uint64_t *gs_sigmask_idle(struct m *mp);
+
+/* gs_sigmask_awake ends the sleep gs_sigmask_idle began: mp changes masks itself again. */
+void gs_sigmask_awake(struct m *mp);
+
+/* gs_sigmask_remask handles the signal by which the first mask change makes a sleeping
+ * M block everything; false if the signal is another. Runs in the preemption signal's
+ * handler. */
+bool gs_sigmask_remask(siginfo_t *si, void *uctx);
 
 /* gs_signal_redirect is called by a handler of the program's that ran on an idle M for
  * a signal sent to the process: natively the kernel would have picked one of the

@@ -37,7 +37,8 @@ static void on_preempt(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	/* one goshim did not send finds the signal at its default action: ignored for
 	 * SIGURG, which is the only one the program can send while goshim holds it */
-	gs_preempt_signal(si, uc);
+	if (!gs_sigmask_remask(si, uc))
+		gs_preempt_signal(si, uc);
 	errno = saved;
 }
 
