@@ -151,6 +151,8 @@ void gs_sigmask_mstart(struct m *mp)
 {
 	uint64_t mask = all;
 
+	/* after mp->tid is set: the first mask change sees this M, or it sees the change */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(&gs_sigmask_on, memory_order_relaxed))
 		mask = kernel_mask(gs_g1->sigmask);
 	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);

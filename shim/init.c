@@ -2,6 +2,7 @@
  * May call: libc, runtime. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,15 +19,22 @@
 
 struct gs_shim gs_shim;
 
+/* newosthread starts an OS thread of goshim's (an M, sysmon, the /proc reader) with every
+ * signal blocked until it sets its own mask: the creator's, which it would otherwise
+ * start with, may be a G's that lets a signal through which every G blocks now, and the
+ * signal's default action would end the process. */
 static int newosthread(void *(*fn)(void *), void *arg, size_t stacksize)
 {
 	pthread_attr_t attr;
+	sigset_t all;
 	pthread_t t;
 	int err;
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, stacksize);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_attr_setsigmask_np(&attr, &all);
 	gs_allthreads_lock();
 	err = real()->pthread_create(&t, &attr, fn, arg);
 	gs_allthreads_unlock();
