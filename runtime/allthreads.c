@@ -16,7 +16,6 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <string.h>
 
 #include "../asm/asm.h"
 #include "allthreads.h"
@@ -57,18 +56,24 @@ static bool cross_off(int i)
 						       memory_order_relaxed, memory_order_relaxed);
 }
 
+/* one_less counts a share of pending down, waking the caller at 0. */
+static void one_less(void)
+{
+	if (atomic_fetch_sub_explicit(&at.pending, 1, memory_order_release) == 1)
+		sys_futex(&at.pending, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
 static void report(int i)
 {
-	if (cross_off(i) && atomic_fetch_sub_explicit(&at.pending, 1, memory_order_release) == 1)
-		sys_futex(&at.pending, FUTEX_WAKE_PRIVATE, 1, NULL);
+	if (cross_off(i))
+		one_less();
 }
 
 static void on_setxid(int sig, siginfo_t *si, void *uc)
 {
 	long r;
 
-	if (si->si_code != SI_QUEUE || si->si_value.sival_int != SETXID_MARK ||
-	    si->si_pid != sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0)) {
+	if (!sys_sigmarked(si, SETXID_MARK)) {
 		if (at.glibc.handler && (at.glibc.flags & SA_SIGINFO))
 			at.glibc.handler(sig, si, uc);
 		return;
@@ -105,13 +110,6 @@ static void own_handler(void)
 	at.glibc = cur;
 	if (sys_call6(SYS_rt_sigaction, SIGSETXID, (long)&ours, 0, 8, 0, 0) != 0)
 		gs_throw("allthreads", "cannot install the SIGSETXID handler");
-}
-
-/* report_caller drops the caller's own share of pending, held while signals go out. */
-static void report_caller(void)
-{
-	if (atomic_fetch_sub_explicit(&at.pending, 1, memory_order_release) == 1)
-		sys_futex(&at.pending, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
 /* await_reports sleeps until every listed thread reported, crossing off those that exited
@@ -169,20 +167,12 @@ long gs_allthreads_syscall(long nr, long a, long b, long c)
 	atomic_store_explicit(&at.pending, (uint32_t)n + 1, memory_order_relaxed);
 	for (int i = 0; i < n; i++)
 		atomic_store_explicit(&at.done[i], false, memory_order_relaxed);
+	/* a thread that has exited since the listing fails with ESRCH */
 	for (int i = 0; i < n; i++) {
-		siginfo_t si;
-
-		memset(&si, 0, sizeof(si));
-		si.si_signo = SIGSETXID;
-		si.si_code = SI_QUEUE;
-		si.si_pid = pid;
-		si.si_value.sival_int = SETXID_MARK;
-		/* a thread that has exited since the listing fails with ESRCH */
-		if (at.tids[i] == self ||
-		    sys_call6(SYS_rt_tgsigqueueinfo, pid, at.tids[i], SIGSETXID, (long)&si, 0, 0) != 0)
+		if (at.tids[i] == self || sys_tgsigqueue(at.tids[i], SIGSETXID, SETXID_MARK) != 0)
 			report(i);
 	}
-	report_caller();
+	one_less();	/* the caller's own share, held while the signals went out */
 	await_reports(pid);
 	if (atomic_load_explicit(&at.failed, memory_order_relaxed) != 0)
 		gs_fatal(127, "a credential change succeeded on one thread and failed on another; "

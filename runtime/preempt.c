@@ -13,7 +13,6 @@
 #include <link.h>
 #include <string.h>
 #include <ucontext.h>
-#include <unistd.h>
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -134,8 +133,7 @@ bool gs_preempt_signal(siginfo_t *si, void *uctx)
 	uintptr_t sp;
 	bool safe;
 
-	if (si->si_code != SI_QUEUE || si->si_value.sival_int != PREEMPT_MAGIC ||
-	    si->si_pid != getpid())
+	if (!sys_sigmarked(si, PREEMPT_MAGIC))
 		return false;
 	gp = getg();
 	if (gp)
@@ -191,17 +189,10 @@ void gs_preemptone(struct p *pp)
 
 void gs_preempt_kick(struct m *mp)
 {
-	siginfo_t si;
-
 	if (!atomic_load_explicit(&pre.signals, memory_order_relaxed))
 		return;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = atomic_load_explicit(&gs_preempt_signo, memory_order_acquire);
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value.sival_int = PREEMPT_MAGIC;
 	/* the M may have moved on meanwhile: the handler checks the flag on whatever G it
 	 * finds, and a failure here (the thread is gone) is harmless */
-	sys_call6(SYS_rt_tgsigqueueinfo, si.si_pid, mp->tid, si.si_signo, (long)&si, 0, 0);
+	sys_tgsigqueue(mp->tid, atomic_load_explicit(&gs_preempt_signo, memory_order_acquire),
+		       PREEMPT_MAGIC);
 }

@@ -66,23 +66,17 @@ static void load(struct m *mp, uint64_t mask)
  * at most, until they all have. An M running a G has that G's mask, as it should. */
 static void remask_idle(struct m *self)
 {
-	int32_t pid = (int32_t)sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	struct timespec wait = { 0, REMASK_WAIT };
 	uint32_t sent = 0, done;
 
 	atomic_store_explicit(&remasks, 0, memory_order_relaxed);
 	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {
-		siginfo_t si;
-
 		if (mp == self || mp->tid == 0 ||
 		    (!atomic_load_explicit(&mp->asleep, memory_order_seq_cst) && mp->curg))
 			continue;
-		memset(&si, 0, sizeof(si));
-		si.si_signo = atomic_load_explicit(&gs_preempt_signo, memory_order_relaxed);
-		si.si_code = SI_QUEUE;
-		si.si_pid = pid;
-		si.si_value.sival_int = REMASK_MAGIC;
-		if (sys_call6(SYS_rt_tgsigqueueinfo, pid, mp->tid, si.si_signo, (long)&si, 0, 0) == 0)
+		if (sys_tgsigqueue(mp->tid,
+				   atomic_load_explicit(&gs_preempt_signo, memory_order_relaxed),
+				   REMASK_MAGIC) == 0)
 			sent++;
 	}
 	while ((done = atomic_load_explicit(&remasks, memory_order_acquire)) < sent) {
@@ -104,8 +98,7 @@ bool gs_sigmask_remask(siginfo_t *si, void *uctx)
 {
 	int32_t tid;
 
-	if (si->si_code != SI_QUEUE || si->si_value.sival_int != REMASK_MAGIC ||
-	    si->si_pid != sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0))
+	if (!sys_sigmarked(si, REMASK_MAGIC))
 		return false;
 	tid = sys_gettid();
 	for (struct m *mp = gs_sched.allm; mp; mp = mp->alllink) {

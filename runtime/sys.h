@@ -3,6 +3,8 @@
 #ifndef GS_SYS_H
 #define GS_SYS_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -19,6 +21,25 @@ static inline long sys_call6(long nr, long a, long b, long c, long d, long e, lo
 			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
 			 : "rcx", "r11", "memory");
 	return ret;
+}
+
+/* sys_tgsigqueue sends sig to thread tid of this process with si_value mark, by which
+ * goshim's handler knows the signal for one of its own (sys_sigmarked). 0 or -errno. */
+static inline long sys_tgsigqueue(int32_t tid, int sig, int mark)
+{
+	long pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	siginfo_t si = { .si_signo = sig, .si_code = SI_QUEUE };
+
+	si.si_pid = (pid_t)pid;
+	si.si_value.sival_int = mark;
+	return sys_call6(SYS_rt_tgsigqueueinfo, pid, tid, sig, (long)&si, 0, 0);
+}
+
+/* sys_sigmarked: si is a signal this process sent itself with sys_tgsigqueue and mark. */
+static inline bool sys_sigmarked(const siginfo_t *si, int mark)
+{
+	return si->si_code == SI_QUEUE && si->si_value.sival_int == mark &&
+	       si->si_pid == sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 }
 
 static inline long sys_futex(_Atomic uint32_t *uaddr, int op, uint32_t val, const void *ts)
