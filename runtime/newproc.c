@@ -355,19 +355,16 @@ static void goexit0(struct g *gp)
 			gfput(mp->p, gp);
 			break;
 		}
-		if (s == Jjoinable) {
-			/* release publishes retval to the joiner's acquire load */
-			if (atomic_compare_exchange_weak_explicit(&gp->joinstate, &s, Jexited,
-								  memory_order_release,
-								  memory_order_relaxed))
-				break;
+		/* release publishes retval to the joiner's acquire load; a CAS, since a timed
+		 * joiner's timeout may take it back meanwhile (join_timeout), and then it is
+		 * no longer ours to ready */
+		if (!atomic_compare_exchange_weak_explicit(&gp->joinstate, &s, Jexited,
+							   memory_order_release, memory_order_relaxed))
 			continue;
-		}
-		atomic_store_explicit(&gp->joinstate, Jexited, memory_order_release);
 		if (s == Jforeign)
 			sys_futex((_Atomic uint32_t *)&gp->joinstate, FUTEX_WAKE_PRIVATE, INT_MAX,
 				  NULL);
-		else
+		else if (s != Jjoinable)
 			gs_goready((struct g *)s, mp);
 		break;
 	}
