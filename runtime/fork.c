@@ -39,9 +39,11 @@ void gs_afterfork_child(void)
 	mp->tid = sys_gettid();
 	gs_tls_afterfork(mp, gp);
 	mp->spinning = false;
-	/* the child traces nothing: tracees stay with the parent's OS thread */
-	mp->lockedg = NULL;
-	gp->lockedm = NULL;
+	/* the child traces nothing: tracees stay with the parent's OS thread; a handler
+	 * that forked returns on the child's one thread */
+	gp->lockedext = false;
+	gp->lockedm = gp->handlersp ? mp : NULL;
+	mp->lockedg = gp->handlersp ? gp : NULL;
 	mp->schedlink = NULL;
 	mp->alllink = NULL;
 	gs_sched.allm = mp;

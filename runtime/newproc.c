@@ -346,6 +346,8 @@ static void goexit0(struct g *gp)
 	/* its M runs any G again; kernel state tied to the OS thread (tracees) stays with it */
 	mp->lockedg = NULL;
 	gp->lockedm = NULL;
+	gp->lockedext = false;
+	gp->handlersp = 0;
 	/* once it is Gdead and claimed, the G's TCB may be recycled: stop using it */
 	gs_tls_install_m(mp);
 	casgstatus(gp, Grunning, Gdead);
@@ -445,14 +447,8 @@ static void join_timeout(struct gs_timer *t, struct m *mp)
 	}
 }
 
-int gs_join(struct g *gp, void **retval, int64_t deadline)
+static int join(struct g *self, struct g *gp, void **retval, int64_t deadline)
 {
-	struct g *self = getg();
-
-	if (gp == self)
-		return EDEADLK;
-	if (self == NULL)
-		return join_foreign(gp, retval);
 	for (;;) {
 		uintptr_t s = atomic_load_explicit(&gp->joinstate, memory_order_acquire);
 
@@ -473,6 +469,20 @@ int gs_join(struct g *gp, void **retval, int64_t deadline)
 		gs_gopark(join_commit, gp, "pthread_join");
 		gs_timer_del(&self->waittimer);
 	}
+}
+
+int gs_join(struct g *gp, void **retval, int64_t deadline)
+{
+	struct g *self = getg();
+	int err;
+
+	if (gp == self)
+		return EDEADLK;
+	if (self == NULL)
+		return join_foreign(gp, retval);
+	err = join(self, gp, retval, deadline);
+	gs_park_signals(self);
+	return err;
 }
 
 int gs_tryjoin(struct g *gp, void **retval)

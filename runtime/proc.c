@@ -500,9 +500,34 @@ void gs_lockosthread(void)
 {
 	struct g *gp = gs_acquirem();
 
+	gp->lockedext = true;
 	gp->lockedm = gp->m;
 	gp->m->lockedg = gp;
 	gs_releasem(gp);
+}
+
+/* No acquirem: the P may be gone (sysmon took it while the G sat in a call goshim does
+ * not wrap), and finding that out moves the G; the fields are the G's and its M's own. */
+void gs_handler_wire(struct g *gp, uintptr_t sp)
+{
+	gp->handlersp = sp;
+	gp->lockedm = gp->m;
+	gp->m->lockedg = gp;
+}
+
+void gs_handler_unwire(struct g *gp)
+{
+	gp->handlersp = 0;
+	if (!gp->lockedext) {
+		gp->m->lockedg = NULL;
+		gp->lockedm = NULL;
+	}
+}
+
+void gs_handler_left(struct g *gp)
+{
+	if (gp->handlersp && (uintptr_t)__builtin_frame_address(0) > gp->handlersp)
+		gs_handler_unwire(gp);
 }
 
 static void park_m(struct g *gp)
@@ -529,15 +554,20 @@ void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason
 {
 	struct g *gp = gs_acquirem();
 
+	gs_handler_left(gp);
 	gp->waitreason = reason;
 	gp->waitsince = gs_nanotime();
 	gp->parkfn = commit;
 	gp->parkarg = arg;
 	gs_mcall(&gp->sched, gp->m->g0sp, park_m, gp);
 	gs_releasem(gp);
+}
+
+void gs_park_signals(struct g *gp)
+{
 	/* an interruptible wait leaves them to its caller (gs_signal_take), which then
 	 * fails or restarts the call */
-	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed) && !gp->waitintr)
+	if (gp && atomic_load_explicit(&gp->pendsig, memory_order_relaxed) && !gp->waitintr)
 		gs_signal_deliver(gp);
 }
 
@@ -611,6 +641,7 @@ void gs_gosched(void)
 {
 	struct g *gp = gs_acquirem();
 
+	gs_handler_left(gp);
 	/* With no other G to run, the OS thread yields instead: a G spinning on a yield may
 	 * be waiting for a G of another M, or a thread goshim does not know, that shares its
 	 * CPU and runs only if the kernel is asked. With no more Ps than CPUs, only every

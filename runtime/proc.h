@@ -51,10 +51,27 @@ void gs_gopreempt(void);
  * Runs on a G. */
 void gs_lockosthread(void);
 
+/* gs_handler_wire wires the running G, on its own stack, to its M while it runs a signal
+ * handler of the program's whose frame is at sp: the kernel keeps what the handler's
+ * return (sigreturn) restores, the thread's signal mask and alternate stack, per OS
+ * thread, so the G must return on the thread it was interrupted on, and that thread must
+ * run no other G with the handler's mask meanwhile. gs_handler_unwire undoes it (unless
+ * gs_lockosthread wired the G for good); gs_handler_left does, for a G whose handler
+ * jumped out (siglongjmp), once it runs above the handler's frame. Run on the G. */
+void gs_handler_wire(struct g *gp, uintptr_t sp);
+void gs_handler_unwire(struct g *gp);
+void gs_handler_left(struct g *gp);
+
 /* gs_gopark parks the running G, waiting for reason (shown by scheddetail). On g0, once
  * the G is Gwaiting, commit(gp, arg) decides: true keeps it parked until gs_goready, false
  * resumes it at once. Runs on a G. */
 void gs_gopark(bool (*commit)(struct g *, void *), void *arg, const char *reason);
+
+/* gs_park_signals raises the signals pthread_kill left pending for gp while it was parked
+ * in a wait that is not interruptible. Called by each waiting call once it is done with
+ * its wait's state (waitstate, waittimer), since a handler may wait too, and outside the
+ * runtime (inruntime 0), since a handler's blocking calls may hand the P off. NULL-safe. */
+void gs_park_signals(struct g *gp);
 
 /* gs_goready makes a Gwaiting gp runnable on the caller's P. Runs on a G (mp NULL), on
  * g0 (its M given; the global queue if it holds no P), or on a thread with no P (mp NULL,

@@ -88,7 +88,11 @@ struct g {
 	_Atomic uint32_t status;	/* enum gstatus; casgstatus */
 	_Atomic uintptr_t joinstate;	/* enum joinstate or joiner G; see above */
 	struct m *m;			/* owner M; valid while Grunning */
-	struct m *lockedm;		/* owner G: the one M it may run on (gs_lockosthread) */
+	struct m *lockedm;		/* owner G: the one M it may run on (gs_lockosthread,
+					 * gs_handler_wire) */
+	bool lockedext;			/* owner G: wired for good (gs_lockosthread) */
+	uintptr_t handlersp;		/* owner G: the frame of the program's signal handler
+					 * it runs wired to its M, 0 if none (sigmask.c) */
 	struct g *schedlink;		/* queue owner (global runq, free lists) */
 	bool (*parkfn)(struct g *, void *);	/* owner G, read by its g0 in park_m */
 	void *parkarg;

@@ -172,6 +172,7 @@ int gs_sema_wait(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int64_t de
 	int r = sema_wait1(addr, false, val, bits, deadline);
 
 	gs_releasem(self);
+	gs_park_signals(self);
 	return r;
 }
 
@@ -181,6 +182,7 @@ int gs_sema_wait_shared(_Atomic uint32_t *addr, uint32_t val, uint32_t bits, int
 	int r = sema_wait1(addr, true, val, bits, deadline);
 
 	gs_releasem(self);
+	gs_park_signals(self);
 	return r;
 }
 

@@ -140,6 +140,52 @@ void gs_sigmask_awake(struct m *mp)
 	atomic_store_explicit(&mp->asleep, false, memory_order_relaxed);
 }
 
+bool gs_handler_enter(struct gs_handler *h, int sig, const sigset_t *samask, bool nodefer,
+		      void *uctx)
+{
+	struct g *gp = getg();
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	uint64_t add, now;
+
+	if (gp == NULL || atomic_load_explicit(&gp->status, memory_order_relaxed) != Grunning ||
+	    sp < (uintptr_t)gp->stack.lo || sp >= (uintptr_t)gp->stack.lo + gp->stack.size)
+		return false;
+	if (gp->handlersp) {
+		if (sp < gp->handlersp)
+			return false;	/* nested: the outer handler wired the G */
+		gs_handler_unwire(gp);	/* the last one jumped out */
+	}
+	memcpy(&add, samask, sizeof(add));
+	if (!nodefer)
+		add |= 1ull << (sig - 1);
+	memcpy(&now, &((ucontext_t *)uctx)->uc_sigmask, sizeof(now));
+	h->gp = gp;
+	h->sigmask = gp->sigmask;
+	h->ucmask = now;
+	gs_handler_wire(gp, sp);
+	gp->sigmask |= add;
+	/* the handler's mask as the kernel made it, but for the preemption signal, which
+	 * sa_mask held off until the G was wired */
+	now = kernel_mask(now | add);
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&now, 0, 8, 0, 0);
+	gp->m->sigmask = now;
+	return true;
+}
+
+void gs_handler_exit(struct gs_handler *h, void *uctx)
+{
+	struct g *gp = h->gp;
+	uint64_t now, none = ~0ull;
+
+	memcpy(&now, &((ucontext_t *)uctx)->uc_sigmask, sizeof(now));
+	/* until sigreturn loads uc_sigmask, no preemption may switch the G out */
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0, 0);
+	gp->m->sigmask = now;
+	/* the mask from before the handler, or the one the handler put in its context */
+	gp->sigmask = now == h->ucmask ? h->sigmask : now;
+	gs_handler_unwire(gp);
+}
+
 void gs_sigmask_mstart(struct m *mp)
 {
 	uint64_t mask = all;

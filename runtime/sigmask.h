@@ -70,6 +70,23 @@ void gs_signal_send(struct g *gp, int sig);
  * when it resumes (after a park or a yield) and when it unblocks signals. */
 void gs_signal_deliver(struct g *gp);
 
+/* A handler of the program's that a G runs on its own stack runs wired to the G's M
+ * (gs_handler_wire), with the G's mask the handler's: gs_handler_enter, first thing in
+ * the handler, which the kernel started with the preemption signal blocked (in sa_mask,
+ * with samask the program's), wires it and unblocks preemption; false if it did nothing
+ * (not on a G's stack, or a nested handler), and then gs_handler_exit must not be called.
+ * gs_handler_exit, last thing, unwires it with every signal blocked until the handler's
+ * return loads the mask in uctx. */
+struct gs_handler {
+	struct g *gp;
+	uint64_t sigmask;		/* the G's mask before the handler */
+	uint64_t ucmask;		/* the kernel's, saved in the handler's context */
+};
+
+bool gs_handler_enter(struct gs_handler *h, int sig, const sigset_t *samask, bool nodefer,
+		      void *uctx);
+void gs_handler_exit(struct gs_handler *h, void *uctx);
+
 /* gs_on_idle_m: the calling thread is an M with no G loaded (idle, or between Gs with
  * its own thread pointer). Async-signal-safe. */
 bool gs_on_idle_m(void);

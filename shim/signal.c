@@ -30,6 +30,12 @@
 
 static bool installed;
 
+/* The program's handlers, each installed behind on_program_signal (indexed by signal). */
+static struct sigaction program_act[NSIG];
+
+static void on_program_signal(int sig, siginfo_t *si, void *uc);
+static int install_program(int sig);
+
 static void on_preempt(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
@@ -64,11 +70,20 @@ static int install_preempt(int sig)
 	return 0;
 }
 
-/* move_preempt gives the current preemption signal up to the program. */
+/* move_preempt gives the current preemption signal up to the program. The program's
+ * handlers then hold off the new one instead (install_program). */
 static void move_preempt(void)
 {
 	for (int sig = SIGRTMAX; sig > SIGRTMIN; sig--) {
 		if (!program_handles(sig) && install_preempt(sig) == 0) {
+			for (int s = 1; s < NSIG; s++) {
+				struct sigaction cur;
+
+				if (real()->sigaction(s, NULL, &cur) == 0 &&
+				    (cur.sa_flags & SA_SIGINFO) &&
+				    cur.sa_sigaction == on_program_signal)
+					install_program(s);
+			}
 			if (gs_sched.schedtrace) {
 				char line[128];
 				int n = snprintf(line, sizeof(line),
@@ -199,15 +214,14 @@ void gs_signal_init(void)
 	install_own(&segv, on_segv, SA_ONSTACK);
 }
 
-/* The program's handlers, each installed behind on_program_signal (indexed by signal). */
-static struct sigaction program_act[NSIG];
-
 /* on_program_signal runs the program's handler, then, for a signal sent to the process,
  * has sysmon interrupt the G the kernel would have picked natively (gs_signal_redirect)
  * if the handler ran on an idle M, or on another G while the main thread waits. */
 static void on_program_signal(int sig, siginfo_t *si, void *uc)
 {
 	const struct sigaction *a = &program_act[sig];
+	struct gs_handler h;
+	bool wired = gs_handler_enter(&h, sig, &a->sa_mask, a->sa_flags & SA_NODEFER, uc);
 	int saved;
 
 	if (a->sa_flags & SA_SIGINFO)
@@ -218,7 +232,23 @@ static void on_program_signal(int sig, siginfo_t *si, void *uc)
 	if (si->si_code != SI_TKILL &&
 	    (gs_on_idle_m() || (getg() != gs_g1 && gs_signal_main_waits(sig))))
 		gs_signal_redirect(sig, (a->sa_flags & SA_RESTART) != 0);
+	if (wired)
+		gs_handler_exit(&h, uc);
 	errno = saved;
+}
+
+/* install_program puts on_program_signal in front of the program's action for sig, the
+ * preemption signal added to its mask (gs_handler_enter). */
+static int install_program(int sig)
+{
+	struct sigaction k = program_act[sig];
+	int pre = atomic_load_explicit(&gs_preempt_signo, memory_order_acquire);
+
+	k.sa_sigaction = on_program_signal;
+	k.sa_flags |= SA_SIGINFO;
+	if (pre > 0)
+		sigaddset(&k.sa_mask, pre);
+	return real()->sigaction(sig, &k, NULL);
 }
 
 /* program_sigaction is sigaction for a signal goshim does not keep: a handler is
@@ -226,7 +256,7 @@ static void on_program_signal(int sig, siginfo_t *si, void *uc)
  * program reads back is its own action. */
 static int program_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	struct sigaction cur, k;
+	struct sigaction cur;
 	bool handler = act && ((act->sa_flags & SA_SIGINFO) ||
 			       (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN));
 	int r;
@@ -248,10 +278,7 @@ static int program_sigaction(int sig, const struct sigaction *act, struct sigact
 		if (getg())
 			gs_sysmon_start();
 		program_act[sig] = *act;
-		k = *act;
-		k.sa_sigaction = on_program_signal;
-		k.sa_flags |= SA_SIGINFO;
-		r = real()->sigaction(sig, &k, NULL);
+		r = install_program(sig);
 	} else {
 		r = act ? real()->sigaction(sig, act, NULL) : 0;
 	}
@@ -283,7 +310,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 		return 0;
 	/* the program takes the signal: preemption moves out of its way first */
 	move_preempt();
-	return real()->sigaction(sig, act, NULL);
+	return program_sigaction(sig, act, NULL);
 }
 
 sighandler_t signal(int sig, sighandler_t handler)
