@@ -134,13 +134,14 @@ static int sema_wait1(_Atomic uint32_t *addr, bool shared, uint32_t val, uint32_
 		gs_unlock(&b->lock);
 		return -EINTR;
 	}
-	if (atomic_load_explicit(addr, memory_order_relaxed) != val ||
-	    (deadline && deadline <= gs_nanotime())) {
-		int r = atomic_load_explicit(addr, memory_order_relaxed) != val ? -EAGAIN
-										  : -ETIMEDOUT;
-
+	/* one load: the word may change back between two (-EAGAIN, never -ETIMEDOUT) */
+	if (atomic_load_explicit(addr, memory_order_relaxed) != val) {
 		gs_unlock(&b->lock);
-		return r;
+		return -EAGAIN;
+	}
+	if (deadline && deadline <= gs_nanotime()) {
+		gs_unlock(&b->lock);
+		return -ETIMEDOUT;
 	}
 	atomic_store_explicit(&gp->waitaddr, key_of(addr, shared), memory_order_relaxed);
 	atomic_store_explicit(&gp->waitstate, Wwaiting, memory_order_relaxed);
