@@ -15,6 +15,7 @@
 #include "proc.h"
 #include "runq.h"
 #include "sema.h"
+#include "sigcatch.h"
 #include "stack.h"
 #include "sys.h"
 #include "sysmon.h"
@@ -84,4 +85,5 @@ void gs_afterfork_child(void)
 	gs_taskstate_afterfork();
 	gs_allthreads_afterfork();
 	gs_sysmon_afterfork();
+	gs_sigcatch_afterfork();
 }

@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "runtime2.h"
 #include "sema.h"
+#include "sigcatch.h"
 #include "sigmask.h"
 #include "sys.h"
 #include "sysmon.h"
@@ -89,8 +90,10 @@ void gs_sigmask_set(struct g *gp, uint64_t mask)
 {
 	gp->sigmask = mask;
 	/* seq_cst pairs with gs_sigmask_idle: a sleeper sees the flag, or is seen asleep */
-	if (!atomic_exchange_explicit(&gs_sigmask_on, true, memory_order_seq_cst))
+	if (!atomic_exchange_explicit(&gs_sigmask_on, true, memory_order_seq_cst)) {
 		remask_idle(gp->m);
+		gs_sigcatch_start();
+	}
 	load(gp->m, kernel_mask(mask));
 }
 

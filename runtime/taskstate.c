@@ -72,10 +72,7 @@ static bool close_listed(void)
 	return n == 0;
 }
 
-/* private_fds gives the calling thread an fd table of its own with nothing in it. On a
- * failure after the unshare, the table may still hold the program's files: the thread must
- * exit, to let them go. */
-static bool private_fds(void)
+bool gs_private_fds(void)
 {
 	if (sys_call6(SYS_close_range, 0, ~0u, CLOSE_RANGE_UNSHARE, 0, 0, 0) == 0)
 		return true;
@@ -139,7 +136,7 @@ static void *reader_main(void *arg)
 	/* the program's signals are never delivered here; glibc's own two are (a credential
 	 * change needs this thread too) */
 	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&(uint64_t){ ~(3ull << 31) }, 0, 8, 0, 0);
-	ok = private_fds();
+	ok = gs_private_fds();
 	atomic_store_explicit(&rd.state, ok ? Rup : Rfailed, memory_order_release);
 	sys_futex(&rd.state, FUTEX_WAKE_PRIVATE, 1, NULL);
 	if (!ok)

@@ -21,6 +21,12 @@ void gs_taskstate_start(void);
  * if they did not fit), -1 if /proc cannot be read. */
 int gs_task_list(int32_t *list, int max);
 
+/* gs_private_fds gives the calling thread, one of goshim's, an fd table of its own with
+ * nothing in it: what it opens then takes none of the program's fd numbers. On a failure
+ * after the unshare, the table may still hold the program's files: the thread must exit,
+ * to let them go. */
+bool gs_private_fds(void);
+
 /* gs_taskstate_afterfork forgets the parent's reader thread. Runs in a fork child. */
 void gs_taskstate_afterfork(void);
 

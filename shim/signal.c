@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../runtime/preempt.h"
+#include "../runtime/sigcatch.h"
 #include "../runtime/sigmask.h"
 #include "../runtime/stack.h"
 #include "../runtime/sysmon.h"
@@ -230,7 +231,8 @@ static void on_program_signal(int sig, siginfo_t *si, void *uc)
 		a->sa_handler(sig);
 	saved = errno;
 	if (si->si_code != SI_TKILL &&
-	    (gs_on_idle_m() || (getg() != gs_g1 && gs_signal_main_waits(sig))))
+	    (gs_on_idle_m() || gs_sigcatch_self() ||
+	     (getg() != gs_g1 && gs_signal_main_waits(sig))))
 		gs_signal_redirect(sig, (a->sa_flags & SA_RESTART) != 0);
 	if (wired)
 		gs_handler_exit(&h, uc);
