@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <threads.h>
+#include <time.h>
 
 #include "../runtime/tls.h"
 #include "real.h"
@@ -74,6 +75,18 @@ int thrd_equal(thrd_t a, thrd_t b)
 void thrd_yield(void)
 {
 	sched_yield();
+}
+
+/* thrd_sleep parks as nanosleep does. glibc's made the call in the kernel, where the G sat
+ * on its P, and sysmon's preemption signal, sent to a thread seen running a moment before
+ * it slept, cut it short. Like glibc's, it leaves errno alone: 0, -1 if a signal handler
+ * interrupted it, -2 on a bad argument. */
+int thrd_sleep(const struct timespec *d, struct timespec *rem)
+{
+	int saved = errno, r = nanosleep(d, rem), err = errno;
+
+	errno = saved;
+	return r == 0 ? 0 : err == EINTR ? -1 : -2;
 }
 
 /* tss_* and call_once reach glibc's internal key and once functions directly; the
