@@ -291,7 +291,11 @@ static int newproc1(void *(*start)(void *), void *arg, const struct gs_gattr *a,
 	gp->handle = gs_tls.private ? gp->tcb : (void *)gp;
 	gp->start = start;
 	gp->arg = arg;
-	gp->sigmask = self ? self->sigmask : gs_sigmask_thread();	/* the creator's */
+	if (a->hasmask)
+		gs_sigmask_start(self ? self->m : NULL);
+	/* the creator's, unless the attributes name one; never glibc's own two */
+	gp->sigmask = (a->hasmask ? a->sigmask : self ? self->sigmask : gs_sigmask_thread()) &
+		      ~(3ull << 31);
 	gp->retval = NULL;
 	/* a recycled G left these as its last run ended (inside gs_goexit) */
 	atomic_store_explicit(&gp->inruntime, 0, memory_order_relaxed);

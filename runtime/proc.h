@@ -27,6 +27,8 @@ struct gs_gattr {
 	size_t guardsize;
 	void *stackaddr;	/* lowest byte of a user-supplied stack, or NULL */
 	bool detached;
+	bool hasmask;		/* pthread_attr_setsigmask_np: start with sigmask */
+	uint64_t sigmask;
 };
 
 /* gs_schedinit builds the Ps, M 0 and G 1 (the running main thread). Returns NULL or why

@@ -86,14 +86,19 @@ static void remask_idle(struct m *self)
 	}
 }
 
+void gs_sigmask_start(struct m *self)
+{
+	/* seq_cst pairs with gs_sigmask_idle: a sleeper sees the flag, or is seen asleep */
+	if (!atomic_exchange_explicit(&gs_sigmask_on, true, memory_order_seq_cst)) {
+		remask_idle(self);
+		gs_sigcatch_start();
+	}
+}
+
 void gs_sigmask_set(struct g *gp, uint64_t mask)
 {
 	gp->sigmask = mask;
-	/* seq_cst pairs with gs_sigmask_idle: a sleeper sees the flag, or is seen asleep */
-	if (!atomic_exchange_explicit(&gs_sigmask_on, true, memory_order_seq_cst)) {
-		remask_idle(gp->m);
-		gs_sigcatch_start();
-	}
+	gs_sigmask_start(gp->m);
 	load(gp->m, kernel_mask(mask));
 }
 

@@ -18,6 +18,11 @@ extern _Atomic bool gs_sigmask_on;
  * M at once. Runs on a G, inside gs_acquirem. */
 void gs_sigmask_set(struct g *gp, uint64_t mask);
 
+/* gs_sigmask_start puts per-G masks in use, as the first mask change does (Ms load each
+ * G's, idle ones block everything, the catcher starts); self is the caller's M, or NULL.
+ * For a G created with a mask of its own. */
+void gs_sigmask_start(struct m *self);
+
 /* gs_sigmask_load loads gp's mask on mp if another is loaded (execute, on g0). */
 void gs_sigmask_load(struct m *mp, struct g *gp);
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/single_threaded.h>
@@ -22,14 +23,20 @@ static void decode_attr(const pthread_attr_t *attr, struct gs_gattr *a)
 {
 	int detach;
 	size_t size;
+	sigset_t mask;
 	void *top;
 
 	a->stacksize = gs_shim.stacksize;
 	a->guardsize = gs_shim.guardsize;
 	a->stackaddr = NULL;
 	a->detached = false;
+	a->hasmask = false;
 	if (attr == NULL)
 		return;
+	if (pthread_attr_getsigmask_np(attr, &mask) == 0) {
+		a->hasmask = true;
+		memcpy(&a->sigmask, &mask, sizeof(a->sigmask));
+	}
 	pthread_attr_getdetachstate(attr, &detach);
 	a->detached = detach == PTHREAD_CREATE_DETACHED;
 	pthread_attr_getguardsize(attr, &a->guardsize);
