@@ -350,6 +350,13 @@ void gs_signal_send(struct g *gp, int sig)
 	}
 	/* seq_cst pairs with sema_wait1: a G about to park sees it, or is seen parked */
 	atomic_fetch_or_explicit(&gp->pendsig, bit, memory_order_seq_cst);
+	/* and with gs_signal_flush: a G that entered a system call meanwhile, after it
+	 * looked, gets it from the kernel; whoever clears the bit raises it */
+	if (atomic_load_explicit(&gp->status, memory_order_seq_cst) == Gsyscall && (mp = gp->m) &&
+	    atomic_fetch_and_explicit(&gp->pendsig, ~bit, memory_order_seq_cst) & bit) {
+		sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), mp->tid, sig, 0, 0, 0);
+		return;
+	}
 	if (gp->sigmask & bit)
 		return;		/* raised when the G unblocks it */
 	if (takes(gp, bit)) {
@@ -359,6 +366,23 @@ void gs_signal_send(struct g *gp, int sig)
 	/* running, or about to run: raised when it next yields, parks or is preempted */
 	if (atomic_load_explicit(&gp->status, memory_order_relaxed) == Grunning && mp && mp->p)
 		gs_preemptone(mp->p);
+}
+
+void gs_signal_flush(struct g *gp, uint64_t set)
+{
+	uint64_t p = atomic_fetch_and_explicit(&gp->pendsig, ~set, memory_order_seq_cst) & set;
+	long pid, tid;
+
+	if (p == 0)
+		return;
+	pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	tid = sys_gettid();
+	for (int sig = 1; p; sig++) {
+		if (p & (1ull << (sig - 1))) {
+			p &= ~(1ull << (sig - 1));
+			sys_call6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
+		}
+	}
 }
 
 void gs_signal_deliver(struct g *gp)

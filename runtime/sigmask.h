@@ -92,6 +92,12 @@ bool gs_handler_enter(struct gs_handler *h, int sig, const sigset_t *samask, boo
 		      void *uctx);
 void gs_handler_exit(struct gs_handler *h, void *uctx);
 
+/* gs_signal_flush hands the signals of set that pthread_kill left pending in gp to the
+ * kernel, on the calling OS thread: for gp, in a system call on it (entersyscall), that
+ * waits for them (sigwait) or unblocks them (sigsuspend, a mask given to ppoll), or is
+ * one that a signal it does not block would interrupt. */
+void gs_signal_flush(struct g *gp, uint64_t set);
+
 /* gs_on_idle_m: the calling thread is an M with no G loaded (idle, or between Gs with
  * its own thread pointer). Async-signal-safe. */
 bool gs_on_idle_m(void);

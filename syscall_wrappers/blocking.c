@@ -746,7 +746,7 @@ int sigwait(const sigset_t *set, int *sig)
 {
 	int r;
 
-	if (!gs_enter())
+	if (!gs_enter_waiting(gs_sigset_bits(set)))
 		return real_sys()->sigwait(set, sig);
 	r = real_sys()->sigwait(set, sig);
 	gs_leave();
@@ -758,7 +758,7 @@ int sigwaitinfo(const sigset_t *set, siginfo_t *info)
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!gs_enter_waiting(gs_sigset_bits(set)))
 		return real_sys()->sigwaitinfo(set, info);
 	do {
 		sigs = gs_preempt_sigs();
@@ -773,7 +773,7 @@ int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *ts
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!gs_enter_waiting(gs_sigset_bits(set)))
 		return real_sys()->sigtimedwait(set, info, ts);
 	do {
 		sigs = gs_preempt_sigs();
@@ -788,7 +788,7 @@ int sigsuspend(const sigset_t *set)
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!gs_enter_waiting(~gs_sigset_bits(set)))
 		return real_sys()->sigsuspend(set);
 	do {
 		sigs = gs_preempt_sigs();
@@ -870,7 +870,7 @@ int gs_t2_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const s
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!(mask ? gs_enter_waiting(~gs_sigset_bits(mask)) : gs_enter()))
 		return real_sys()->ppoll(fds, n, ts, mask);
 	do {
 		sigs = gs_preempt_sigs();
@@ -901,7 +901,7 @@ int gs_t2_pselect(int n, fd_set *rd, fd_set *wr, fd_set *ex, const struct timesp
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!(mask ? gs_enter_waiting(~gs_sigset_bits(mask)) : gs_enter()))
 		return real_sys()->pselect(n, rd, wr, ex, ts, mask);
 	do {
 		sigs = gs_preempt_sigs();
@@ -931,7 +931,7 @@ int gs_t2_epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, cons
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!(mask ? gs_enter_waiting(~gs_sigset_bits(mask)) : gs_enter()))
 		return real_sys()->epoll_pwait(ep, ev, max, timeout, mask);
 	do {
 		sigs = gs_preempt_sigs();
@@ -947,7 +947,7 @@ int gs_t2_epoll_pwait2(int ep, struct epoll_event *ev, int max, const struct tim
 	uint32_t sigs;
 	int r;
 
-	if (!gs_enter())
+	if (!(mask ? gs_enter_waiting(~gs_sigset_bits(mask)) : gs_enter()))
 		return real_sys()->epoll_pwait2(ep, ev, max, ts, mask);
 	do {
 		sigs = gs_preempt_sigs();

@@ -4,8 +4,10 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "../runtime/preempt.h"
+#include "../runtime/sigmask.h"
 #include "../runtime/syscall.h"
 #include "../runtime/tls.h"
 
@@ -35,7 +37,33 @@ static inline bool gs_enter(void)
 		return false;
 	gs_preempt_check(gp);
 	gs_entersyscall();
+	/* pthread_kill's pending signals that it does not block: natively they would have
+	 * run their handlers by now, or interrupt the call */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&gp->pendsig, memory_order_relaxed) & ~gp->sigmask)
+		gs_signal_flush(gp, ~gp->sigmask);
 	return true;
+}
+
+/* gs_enter_waiting is gs_enter for a call that waits for the signals in set (sigwait) or
+ * lets them through while it waits (sigsuspend, a mask given to ppoll): those pthread_kill
+ * left pending for the G go to the kernel for it. */
+static inline bool gs_enter_waiting(uint64_t set)
+{
+	if (!gs_enter())
+		return false;
+	if (atomic_load_explicit(&getg()->pendsig, memory_order_relaxed) & set)
+		gs_signal_flush(getg(), set);
+	return true;
+}
+
+/* gs_sigset_bits: signals 1-64 of set, bit n-1 for signal n. */
+static inline uint64_t gs_sigset_bits(const sigset_t *set)
+{
+	uint64_t b;
+
+	memcpy(&b, set, sizeof(b));
+	return b;
 }
 
 /* gs_preempt_sigs is how many of goshim's preemption signals the running G's M has taken
