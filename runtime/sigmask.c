@@ -341,9 +341,10 @@ bool gs_on_idle_m(void)
 void gs_signal_send(struct g *gp, int sig)
 {
 	uint64_t bit = 1ull << (sig - 1);
-	struct m *mp = gp->m;
+	struct m *mp;
 
-	if (atomic_load_explicit(&gp->status, memory_order_acquire) == Gsyscall && mp) {
+	/* gp->m only once it is in Gsyscall: read before, it may name the M it ran on last */
+	if (atomic_load_explicit(&gp->status, memory_order_acquire) == Gsyscall && (mp = gp->m)) {
 		/* its OS thread is its own until the call returns: the kernel interrupts it */
 		sys_call6(SYS_tgkill, sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0), mp->tid, sig, 0, 0, 0);
 		return;
@@ -364,7 +365,8 @@ void gs_signal_send(struct g *gp, int sig)
 		return;
 	}
 	/* running, or about to run: raised when it next yields, parks or is preempted */
-	if (atomic_load_explicit(&gp->status, memory_order_relaxed) == Grunning && mp && mp->p)
+	if (atomic_load_explicit(&gp->status, memory_order_relaxed) == Grunning && (mp = gp->m) &&
+	    mp->p)
 		gs_preemptone(mp->p);
 }
 
