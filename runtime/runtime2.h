@@ -118,6 +118,8 @@ struct g {
 	bool unwind_base;		/* owner G: pthread_exit may unwind to its first frame */
 	_Atomic uint32_t preempt;	/* set by sysmon: yield at the next safe point */
 	_Atomic uint32_t preempt_sigs;	/* preemption signals taken while it ran (handler) */
+	_Atomic bool handled;		/* a program's handler ran on it (shim/signal.c), since
+					 * the wrapper's last gs_preempt_sigs */
 	_Atomic int32_t inruntime;	/* owner G; read by sysmon: inside runtime code that uses
 					 * its M's P (sysmon must not take the P; a signal
 					 * handler's blocking call must not hand it off) */

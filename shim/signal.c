@@ -223,7 +223,13 @@ static void on_program_signal(int sig, siginfo_t *si, void *uc)
 	const struct sigaction *a = &program_act[sig];
 	struct gs_handler h;
 	bool wired = gs_handler_enter(&h, sig, &a->sa_mask, a->sa_flags & SA_NODEFER, uc);
+	struct g *gp = getg();
 	int saved;
+
+	/* a wrapper's call this interrupts fails with EINTR, even if a preemption signal
+	 * came too (gs_preempted_call) */
+	if (gp)
+		atomic_store_explicit(&gp->handled, true, memory_order_relaxed);
 
 	if (a->sa_flags & SA_SIGINFO)
 		a->sa_sigaction(sig, si, uc);

@@ -67,20 +67,29 @@ static inline uint64_t gs_sigset_bits(const sigset_t *set)
 }
 
 /* gs_preempt_sigs is how many of goshim's preemption signals the running G's M has taken
- * (read around a call to tell whether one of them interrupted it). */
+ * (read before a call to tell whether one of them interrupted it); it forgets the
+ * program's handlers that ran on the G before. */
 static inline uint32_t gs_preempt_sigs(void)
 {
-	return atomic_load_explicit(&getg()->preempt_sigs, memory_order_relaxed);
+	struct g *gp = getg();
+
+	atomic_store_explicit(&gp->handled, false, memory_order_relaxed);
+	return atomic_load_explicit(&gp->preempt_sigs, memory_order_relaxed);
 }
 
 /* gs_preempted_call: the call that just failed did so with EINTR while a preemption signal
  * arrived, since sigs: it must be made again, unless the signal stood for one of the
- * program's whose handler ran on an idle OS thread (sysmon's redirect, intrsig), which
- * interrupts the call as natively. */
+ * program's whose handler ran on an idle OS thread (sysmon's redirect, intrsig), or a
+ * handler of the program's ran on the G too, in the call: either interrupts the call as
+ * natively. */
 static inline bool gs_preempted_call(uint32_t sigs)
 {
-	return errno == EINTR && gs_preempt_sigs() != sigs &&
-	       atomic_exchange_explicit(&getg()->intrsig, 0, memory_order_acquire) == 0;
+	struct g *gp = getg();
+
+	return errno == EINTR &&
+	       atomic_load_explicit(&gp->preempt_sigs, memory_order_relaxed) != sigs &&
+	       atomic_exchange_explicit(&gp->intrsig, 0, memory_order_acquire) == 0 &&
+	       !atomic_load_explicit(&gp->handled, memory_order_relaxed);
 }
 
 /* gs_restore_errno sets errno on the thread the G now runs on. Out of line so that the
