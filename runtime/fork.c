@@ -33,7 +33,14 @@ void gs_afterfork_child(void)
 	if (gp == NULL)
 		return;
 	mp = gp->m;
-	pp = mp->p;
+	/* the forking M's P, as the child has it: in the parent, sysmon may have handed it to
+	 * another M (or been about to) while the G sat in a call goshim does not interpose,
+	 * before the G noticed; the child has no other M, so the P is this one's, running.
+	 * An M that had lost its P takes the first. */
+	pp = mp->p ? mp->p : &gs_sched.allp[0];
+	mp->p = pp;
+	pp->m = mp;
+	atomic_store_explicit(&pp->status, Prunning, memory_order_relaxed);
 	gs_sched.lock = (struct gs_lock){ 0 };
 	gs_sched.gfree_lock = (struct gs_lock){ 0 };
 	gs_sched.allglock = (struct gs_lock){ 0 };
