@@ -370,37 +370,31 @@ void gs_signal_send(struct g *gp, int sig)
 		gs_preemptone(mp->p);
 }
 
-void gs_signal_flush(struct g *gp, uint64_t set)
+/* raise_taken raises, on the calling OS thread, the signals of sigs, which the caller took
+ * out of a G's pendsig: whoever clears a bit there raises the signal. */
+static void raise_taken(uint64_t sigs)
 {
-	uint64_t p = atomic_fetch_and_explicit(&gp->pendsig, ~set, memory_order_seq_cst) & set;
 	long pid, tid;
 
-	if (p == 0)
+	if (sigs == 0)
 		return;
 	pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
 	tid = sys_gettid();
-	for (int sig = 1; p; sig++) {
-		if (p & (1ull << (sig - 1))) {
-			p &= ~(1ull << (sig - 1));
+	for (int sig = 1; sigs; sig++) {
+		if (sigs & (1ull << (sig - 1))) {
+			sigs &= ~(1ull << (sig - 1));
 			sys_call6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
 		}
 	}
 }
 
+void gs_signal_flush(struct g *gp, uint64_t set)
+{
+	raise_taken(atomic_fetch_and_explicit(&gp->pendsig, ~set, memory_order_seq_cst) & set);
+}
+
 void gs_signal_deliver(struct g *gp)
 {
-	uint64_t d = atomic_load_explicit(&gp->pendsig, memory_order_acquire) & ~gp->sigmask;
-	long pid, tid;
-
-	if (d == 0)
-		return;
-	atomic_fetch_and_explicit(&gp->pendsig, ~d, memory_order_acq_rel);
-	pid = sys_call6(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	tid = sys_gettid();
-	for (int sig = 1; d; sig++) {
-		if (d & (1ull << (sig - 1))) {
-			d &= ~(1ull << (sig - 1));
-			sys_call6(SYS_tgkill, pid, tid, sig, 0, 0, 0);
-		}
-	}
+	if (atomic_load_explicit(&gp->pendsig, memory_order_acquire) & ~gp->sigmask)
+		gs_signal_flush(gp, ~gp->sigmask);
 }
