@@ -183,11 +183,12 @@ bool gs_handler_enter(struct gs_handler *h, int sig, const sigset_t *samask, boo
 void gs_handler_exit(struct gs_handler *h, void *uctx)
 {
 	struct g *gp = h->gp;
-	uint64_t now, none = ~0ull;
+	uint64_t now;
 
 	memcpy(&now, &((ucontext_t *)uctx)->uc_sigmask, sizeof(now));
-	/* until sigreturn loads uc_sigmask, no preemption may switch the G out */
-	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0, 0);
+	/* until sigreturn loads uc_sigmask, no preemption may switch the G out (glibc's two
+	 * stay open, as on every thread of goshim's) */
+	sys_call6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, 0, 8, 0, 0);
 	gp->m->sigmask = now;
 	/* the mask from before the handler, or the one the handler put in its context */
 	gp->sigmask = now == h->ucmask ? h->sigmask : now;
